@@ -1,0 +1,82 @@
+# ols: every target does its own set-up, so a fresh clone needs nothing but Python 3.11+,
+# npm and make. Nothing here downloads at run time: set-up only uses the package registries.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+KMCP_VERSION := 0.0.67
+# sha256 of the linux-amd64 binary in the npm package kubernetes-mcp-server-linux-amd64@0.0.67
+KMCP_SHA256_amd64 := bcfe9717eeae7b3a21585548ddd345038cf1f37137ca59251d7e7dc547ed6a3a
+
+TOOLS := .tools
+UV := $(TOOLS)/uv/bin/uv
+VENV := .venv
+ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
+KMCP_PKG := kubernetes-mcp-server-linux-$(ARCH)
+KMCP_DIR := $(TOOLS)/kubernetes-mcp-server/$(KMCP_VERSION)
+KMCP_BIN := $(TOOLS)/bin/kubernetes-mcp-server
+STATE_DIR ?= .state/sandbox
+PORT ?= 0
+PYTEST_ARGS ?=
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help setup tools run sandbox test lint format clean
+
+help:
+	@echo "make run    set up, then start the sandbox cluster with kubernetes-mcp-server"
+	@echo "make test   set up, then run lint and the whole test suite"
+	@echo "make lint   ruff (lint + format check) and mypy"
+	@echo "make tools  install uv, the pinned kubernetes-mcp-server and kubectl only"
+
+setup: $(VENV)/.synced tools
+
+tools: $(UV) $(KMCP_BIN) kubectl
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+# The npm package ships the static Go binary; run it directly (the node launcher writes to
+# stdout at shutdown, which corrupts stdio JSON-RPC). The PyPI wrapper downloads at run time.
+$(KMCP_BIN):
+	mkdir -p $(KMCP_DIR) $(TOOLS)/bin
+	npm install --prefix $(KMCP_DIR) --no-save --no-package-lock --no-audit --no-fund \
+		$(KMCP_PKG)@$(KMCP_VERSION)
+	@if [ "$(ARCH)" = amd64 ]; then \
+		echo "$(KMCP_SHA256_amd64)  $(KMCP_DIR)/node_modules/$(KMCP_PKG)/bin/$(KMCP_PKG)" \
+		  | sha256sum --check --quiet || { echo "kubernetes-mcp-server checksum mismatch"; exit 1; }; \
+	fi
+	ln -sf ../kubernetes-mcp-server/$(KMCP_VERSION)/node_modules/$(KMCP_PKG)/bin/$(KMCP_PKG) $@
+	$@ --version
+
+# kubectl is in the base image; Debian's kubernetes-client provides it where it is missing.
+kubectl:
+	@command -v kubectl >/dev/null || { apt-get update -qq && apt-get install -y -qq kubernetes-client; }
+
+run: setup
+	@echo "Starting the sandbox; kubeconfigs and sandbox.json go to $(STATE_DIR). Ctrl-C stops it."
+	$(VENV)/bin/ols sandbox up --state-dir $(STATE_DIR) --port $(PORT)
+
+sandbox: run
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff format src tests
+	$(VENV)/bin/ruff check --fix src tests
+
+test: setup lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .state .pytest_cache .mypy_cache .ruff_cache
