@@ -109,6 +109,8 @@ from typing import Any
 
 import yaml
 
+from ols_sandbox.yamlio import JsonYamlLoader
+
 BOOTSTRAP_DIR: Path = Path(__file__).parent / "fixtures" / "bootstrap"
 WORLD_DIR: Path = Path(__file__).parent / "fixtures" / "world"
 
@@ -167,43 +169,6 @@ def default_user_uid(username: str) -> str:
 
 
 # --- YAML parsing -------------------------------------------------------------
-
-
-class _FixtureLoader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as strings and rejects duplicate keys.
-
-    Kubernetes reads YAML into JSON, where an unquoted ``2026-11-25T10:00:00Z``
-    is a string; PyYAML would make it a datetime that cannot be served.  A
-    duplicated key (two ``metadata:`` blocks) silently loses one of them in
-    PyYAML, and kubectl rejects it, so it is an error here too.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            # Merge keys (<<) legitimately repeat and are expanded by flatten_mapping.
-            if (
-                not isinstance(key_node, yaml.ScalarNode)
-                or key_node.tag == "tag:yaml.org,2002:merge"
-            ):
-                continue
-            key = self.construct_object(key_node)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
-
-
-# Resolvers are class-level state shared with yaml.SafeLoader: copy before editing.
-_FixtureLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 # --- error reporting ------------------------------------------------------------
@@ -312,7 +277,7 @@ def _documents(file: Path) -> Iterator[tuple[_Where, dict[str, Any]]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise _error(file, f"cannot be read: {exc}", "Fix: save it as UTF-8 text.") from exc
     number = 0
-    stream = yaml.load_all(text, Loader=_FixtureLoader)
+    stream = yaml.load_all(text, Loader=JsonYamlLoader)
     while True:
         try:
             document = next(stream)

@@ -29,6 +29,7 @@ from ols_sandbox.requests import RequestInfo, parse_request
 from ols_sandbox.resources import PATCH_TYPES, Resources
 from ols_sandbox.store import Store
 from ols_sandbox.tables import build_table
+from ols_sandbox.yamlio import load_json_compatible
 
 log = logging.getLogger(__name__)
 
@@ -517,7 +518,7 @@ class SandboxApi:
                 raise errors.bad_request(str(exc)) from exc
         try:
             if media == "application/yaml":
-                return yaml.safe_load(raw.decode("utf-8"))
+                return load_json_compatible(raw.decode("utf-8"))
             return json.loads(raw)
         except (ValueError, yaml.YAMLError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

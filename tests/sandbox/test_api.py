@@ -201,6 +201,8 @@ def test_strategic_merge_patch_merges_containers_by_name(sandbox: SandboxHandle)
         ("application/json", b"{not json", 400),
         ("application/yaml", b"metadata: [unclosed", 400),
         ("application/json", b"[1, 2]", 400),
+        ("application/yaml", b"metadata: {name: b}\ndata: {a: !!binary aGk=}", 400),
+        ("application/yaml", b"metadata: {name: d}\nmetadata: {name: e}", 400),
         ("text/html", b"<p>hi</p>", 415),
         ("application/vnd.kubernetes.protobuf", b"k8s\x00\xff\xff", 400),
     ],
@@ -359,3 +361,120 @@ def test_audit_records_each_request_with_its_user(sandbox: SandboxHandle) -> Non
     text = (sandbox.state_dir / "audit.jsonl").read_text()
     for user in ("admin", "alice", "bob"):
         assert sandbox.token(user) not in text
+
+
+def test_permissions_change_through_the_api(sandbox: SandboxHandle) -> None:
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "bob-peeks", "namespace": "team-a"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "User", "name": "bob", "apiGroup": "rbac.authorization.k8s.io"}],
+    }
+    bindings = "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings"
+    with sandbox.client("bob") as bob, sandbox.client("admin") as admin:
+        assert bob.get("/api/v1/namespaces/team-a/pods").status_code == 403
+        assert bob.post(bindings, json=binding).status_code == 403
+        assert admin.post(bindings, json=binding).status_code == 201
+        assert bob.get("/api/v1/namespaces/team-a/pods").status_code == 200
+        assert bob.get("/api/v1/namespaces/team-a/secrets").status_code == 403
+        assert admin.delete(f"{bindings}/bob-peeks").status_code == 200
+        assert bob.get("/api/v1/namespaces/team-a/pods").status_code == 403
+
+
+def test_json_patch(sandbox: SandboxHandle) -> None:
+    path = "/api/v1/namespaces/team-b/configmaps/checkout-config"
+    ops = [{"op": "add", "path": "/data/patched", "value": "yes"}]
+    bad = [{"op": "remove", "path": "/data/does-not-exist"}]
+    with sandbox.client("admin") as client:
+        done = client.patch(
+            path, content=json.dumps(ops), headers={"Content-Type": "application/json-patch+json"}
+        )
+        failed = client.patch(
+            path, content=json.dumps(bad), headers={"Content-Type": "application/json-patch+json"}
+        )
+        undo = [{"op": "remove", "path": "/data/patched"}]
+        client.patch(
+            path, content=json.dumps(undo), headers={"Content-Type": "application/json-patch+json"}
+        )
+    assert done.status_code == 200
+    assert done.json()["data"]["patched"] == "yes"
+    assert failed.status_code == 422
+    _status(failed)
+
+
+def test_cluster_scoped_and_namespaced_paths(sandbox: SandboxHandle) -> None:
+    with sandbox.client("admin") as client:
+        node = client.get("/api/v1/nodes/sandbox-node-1")
+        namespaced_node = client.get("/api/v1/namespaces/team-a/nodes/sandbox-node-1")
+        pod_without_namespace = client.get("/api/v1/pods/analytics-0")
+        missing_namespace = client.post(
+            "/api/v1/namespaces/nowhere/configmaps", json={"metadata": {"name": "x"}}
+        )
+    assert node.status_code == 200
+    assert "namespace" not in node.json()["metadata"]
+    assert namespaced_node.status_code == 404
+    assert pod_without_namespace.status_code == 404
+    assert missing_namespace.status_code == 404
+    assert _status(missing_namespace)["message"] == 'namespaces "nowhere" not found'
+
+
+def test_yaml_bodies_keep_timestamps_as_strings(sandbox: SandboxHandle) -> None:
+    body = b"metadata: {name: yaml-made}\ndata: {when: 2024-01-01T00:00:00Z}\n"
+    with sandbox.client("admin") as client:
+        created = client.post(
+            "/api/v1/namespaces/team-b/configmaps",
+            content=body,
+            headers={"Content-Type": "application/yaml"},
+        )
+        client.delete("/api/v1/namespaces/team-b/configmaps/yaml-made")
+    assert created.status_code == 201
+    assert created.json()["data"] == {"when": "2024-01-01T00:00:00Z"}
+
+
+def test_dry_run_changes_nothing(sandbox: SandboxHandle) -> None:
+    body = {"metadata": {"name": "dry"}, "data": {"a": "b"}}
+    with sandbox.client("admin") as client:
+        created = client.post(
+            "/api/v1/namespaces/team-b/configmaps", json=body, params={"dryRun": "All"}
+        )
+        after = client.get("/api/v1/namespaces/team-b/configmaps/dry")
+        deleted = client.delete(
+            "/apis/apps/v1/namespaces/team-b/deployments/search", params={"dryRun": "All"}
+        )
+        still = client.get("/apis/apps/v1/namespaces/team-b/deployments/search")
+    assert created.status_code == 201
+    assert created.json()["metadata"]["name"] == "dry"
+    assert after.status_code == 404
+    assert deleted.status_code == 200
+    assert still.status_code == 200
+
+
+def test_delete_collection_by_label(sandbox: SandboxHandle) -> None:
+    with sandbox.client("admin") as client:
+        for index in range(3):
+            labels = {"batch": "sweep" if index < 2 else "keep"}
+            body = {"metadata": {"name": f"sweep-{index}", "labels": labels}}
+            assert client.post("/api/v1/namespaces/team-b/configmaps", json=body).status_code == 201
+        swept = client.delete(
+            "/api/v1/namespaces/team-b/configmaps", params={"labelSelector": "batch=sweep"}
+        )
+        left = client.get(
+            "/api/v1/namespaces/team-b/configmaps", params={"labelSelector": "batch"}
+        ).json()["items"]
+        client.delete("/api/v1/namespaces/team-b/configmaps/sweep-2")
+    assert swept.status_code == 200
+    assert sorted(i["metadata"]["name"] for i in swept.json()["items"]) == ["sweep-0", "sweep-1"]
+    assert [i["metadata"]["name"] for i in left] == ["sweep-2"]
+
+
+def test_oversized_body_is_413(sandbox: SandboxHandle) -> None:
+    huge = b'{"metadata": {"name": "huge"}, "data": {"a": "' + b"x" * (4 * 1024 * 1024) + b'"}}'
+    with sandbox.client("admin") as client:
+        response = client.post(
+            "/api/v1/namespaces/team-b/configmaps",
+            content=huge,
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert _status(response)["reason"] == "RequestEntityTooLarge"

@@ -251,6 +251,7 @@ def test_http_server_refuses_requests_without_a_token(sandbox: SandboxHandle) ->
 def test_http_calls_reach_the_api_as_the_calling_user(
     sandbox: SandboxHandle, mcp_binary: Path
 ) -> None:
+    already = len(sandbox.audit())
     error, _ = _call(
         sandbox,
         mcp_binary,
@@ -260,8 +261,25 @@ def test_http_calls_reach_the_api_as_the_calling_user(
         {"name": "analytics-0", "namespace": "team-b"},
     )
     assert not error
-    gets = [
-        e for e in sandbox.audit() if e.get("name") == "analytics-0" and e.get("resource") == "pods"
-    ]
+    during = sandbox.audit()[already:]
+    gets = [e for e in during if e.get("name") == "analytics-0" and e.get("resource") == "pods"]
     assert gets
     assert {e["user"] for e in gets} == {"bob"}
+    # The server has no identity of its own: nothing it sent ran as anyone but bob.
+    assert {e["user"] for e in during if e["user"] is not None} == {"bob"}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_top_tools_read_the_metrics_api(
+    sandbox: SandboxHandle, mcp_binary: Path, transport: str
+) -> None:
+    error, text = _call(
+        sandbox, mcp_binary, transport, "alice", "pods_top", {"namespace": "team-a"}
+    )
+    assert not error, text
+    assert "worker-" in text
+    assert "Mi" in text
+    error, text = _call(sandbox, mcp_binary, transport, "admin", "nodes_top", {})
+    assert not error, text
+    assert "sandbox-node-1" in text
+    assert "%" in text
