@@ -3,12 +3,17 @@ imported only when an `ols sandbox` command runs, so the product never loads it.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from ols.errors import OlsError
 from ols.tools.server_config import ServerConfig
 
 app = typer.Typer(
@@ -17,12 +22,36 @@ app = typer.Typer(
 sandbox_app = typer.Typer(no_args_is_help=True, help="The local sandbox Kubernetes API.")
 mcp_server_app = typer.Typer(no_args_is_help=True, help="kubernetes-mcp-server settings.")
 app.add_typer(sandbox_app, name="sandbox")
+tools_app = typer.Typer(no_args_is_help=True, help="List and call MCP tools as a user.")
 app.add_typer(mcp_server_app, name="mcp-server")
+app.add_typer(tools_app, name="tools")
+
+ConfigOption = Annotated[
+    Path | None, typer.Option(help="An ols configuration file (mcp_servers...).")
+]
+SandboxOption = Annotated[
+    Path | None, typer.Option(help="A sandbox state directory (ols sandbox up --state-dir).")
+]
+UserOption = Annotated[str | None, typer.Option(help="A sandbox user (with --sandbox).")]
+KubeconfigOption = Annotated[
+    Path | None, typer.Option(help="Use this kubeconfig's server, CA and token (stdio server).")
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A bearer token (prefer --kubeconfig: a token on the command line shows in ps)."
+    ),
+]
 
 
 class FlavourChoice(StrEnum):
     openshift = "openshift"
     kubernetes = "kubernetes"
+
+
+class OutputChoice(StrEnum):
+    text = "text"
+    json = "json"
 
 
 class ModeChoice(StrEnum):
@@ -93,6 +122,148 @@ def mcp_server_config(
         mode.value, kubeconfig=kubeconfig, port=port if mode is ModeChoice.http else None
     )
     typer.echo(config.render(), nl=False)
+
+
+def _target(
+    config: Path | None,
+    sandbox: Path | None,
+    user: str | None,
+    kubeconfig: Path | None,
+    token: str | None,
+) -> Any:
+    from ols.tools.targets import resolve_target
+
+    try:
+        return resolve_target(
+            config=config, sandbox=sandbox, user=user, kubeconfig=kubeconfig, token=token
+        )
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@tools_app.command("list")
+def tools_list(
+    config: ConfigOption = None,
+    sandbox: SandboxOption = None,
+    user: UserOption = None,
+    kubeconfig: KubeconfigOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Print every tool with its server, annotations and whether it needs approval."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ols.tools.manager import ToolManager
+
+    target = _target(config, sandbox, user, kubeconfig, token)
+
+    async def run() -> Any:
+        async with ToolManager(target.config) as manager:
+            return await manager.catalogue(target.token)
+
+    try:
+        catalogue = asyncio.run(run())
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    table = Table("tool", "server", "RO", "D", "I", "OW", "approval", box=None)
+    table.columns[0].no_wrap = True
+
+    def hint(value: bool | None) -> str:
+        return "-" if value is None else ("y" if value else "n")
+
+    for name, spec in sorted(catalogue.tools.items()):
+        a = spec.annotations
+        table.add_row(
+            name,
+            spec.server,
+            hint(a.read_only),
+            hint(a.destructive),
+            hint(a.idempotent),
+            hint(a.open_world),
+            "needed" if spec.needs_approval else "-",
+        )
+    Console().print(table)
+    typer.echo(
+        "RO/D/I/OW: readOnly/destructive/idempotent/openWorld hints (y, n, - unset). "
+        "A tool that is not read-only runs only after approval."
+    )
+    for problem in catalogue.problems:
+        typer.echo(f"warning: {problem.server}: {problem.message}", err=True)
+    if catalogue.problems and not catalogue.tools:
+        raise typer.Exit(1)
+
+
+@tools_app.command("call")
+def tools_call(
+    name: Annotated[str, typer.Argument(help="The tool's name, as `ols tools list` shows it.")],
+    args: Annotated[str, typer.Option("--args", help="The arguments as a JSON object.")] = "{}",
+    approve: Annotated[
+        bool, typer.Option(help="Approve a tool that is not read-only without asking.")
+    ] = False,
+    output: Annotated[
+        OutputChoice, typer.Option(help="text: the result's text; json: the whole result.")
+    ] = OutputChoice.text,
+    config: ConfigOption = None,
+    sandbox: SandboxOption = None,
+    user: UserOption = None,
+    kubeconfig: KubeconfigOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Run one tool as the user and print its result (exit status 1 on failure)."""
+    from ols.tools.manager import ToolManager
+
+    try:
+        arguments = json.loads(args)
+    except ValueError as exc:
+        typer.echo(f"error: --args is not valid JSON: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if not isinstance(arguments, dict):
+        typer.echo(
+            'error: --args must be a JSON object, like \'{"namespace": "team-a"}\'', err=True
+        )
+        raise typer.Exit(2)
+    target = _target(config, sandbox, user, kubeconfig, token)
+
+    async def run() -> Any:
+        async with ToolManager(target.config) as manager:
+            catalogue = await manager.catalogue(target.token)
+            spec = catalogue.tools.get(name)
+            if spec is not None and spec.needs_approval and not approve:
+                confirmed = _confirm(name, arguments, spec.annotations.as_hints())
+                if not confirmed:
+                    return None
+            return await manager.call_tool(target.token, name, arguments)
+
+    try:
+        result = asyncio.run(run())
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if result is None:
+        typer.echo(
+            f"refused: {name} is not read-only; approve it at the prompt or pass --approve",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if output is OutputChoice.json:
+        typer.echo(json.dumps(dataclasses.asdict(result), indent=2, default=str))
+    elif result.ok:
+        typer.echo(result.text)
+    if not result.ok:
+        if output is OutputChoice.text:
+            typer.echo(f"error ({result.error}): {result.text}", err=True)
+        raise typer.Exit(1)
+
+
+def _confirm(name: str, arguments: dict[str, Any], hints: dict[str, bool | None]) -> bool:
+    """Ask on a terminal; without one, refuse."""
+    if not sys.stdin.isatty():
+        return False
+    typer.echo(f"{name} is not read-only ({', '.join(f'{k}={v}' for k, v in hints.items())}).")
+    typer.echo(f"arguments: {json.dumps(arguments, indent=2)}")
+    return typer.confirm("Run it?", default=False)
 
 
 def main() -> None:

@@ -1,0 +1,306 @@
+"""`ToolManager`: list and call MCP tools as a given user.
+
+The one entry point the rest of ols uses for tools. Every operation takes the requesting
+user's token and refuses before starting a process or sending a request when there is none:
+there is no code path that runs a tool with the service's own credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx2
+from mcp import types
+from mcp.shared.exceptions import MCPError
+from mcp_types.jsonrpc import CONNECTION_CLOSED
+
+from ols.auth.token import UserToken
+from ols.config import OlsConfig
+from ols.errors import OlsError
+from ols.tools.catalogue import ToolSpec, allowed, merge_servers, tool_spec
+from ols.tools.results import ToolErrorKind, ToolResult, structured_within, truncate_text
+from ols.tools.sessions import PooledSession, SessionClosed, SessionPool
+from ols.tools.settings import McpServerSettings
+from ols.tools.transports import OpenedSession, open_session, tool_result_text
+
+log = logging.getLogger(__name__)
+
+NO_CREDENTIALS_MESSAGE = (
+    "No user token came with this request, so no tool was run: tools run only with the "
+    "requesting user's own credentials. Log in (or send an Authorization: Bearer header) "
+    "and ask again."
+)
+
+
+class NoUserToken(OlsError):
+    """An operation that needs the user's token was asked for without one."""
+
+
+@dataclass
+class ServerProblem:
+    server: str
+    message: str
+
+
+@dataclass
+class Catalogue:
+    """The tools the user may call, by exposed name, and servers that could not be listed."""
+
+    tools: dict[str, ToolSpec]
+    problems: list[ServerProblem] = field(default_factory=list)
+
+
+@dataclass
+class _Listing:
+    specs: list[ToolSpec]
+    fetched_at: float
+
+
+def _exception_text(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_exception_text(e) for e in exc.exceptions)
+    return str(exc) or type(exc).__name__
+
+
+FailureKind = Literal["crashed", "unreachable", "tool_error", "internal"]
+_SEVERITY: tuple[FailureKind, ...] = ("internal", "crashed", "unreachable", "tool_error")
+
+
+def _failure_kind(exc: BaseException) -> FailureKind:
+    """What a failed call means: the server answered with an error, the connection to it
+    closed (it died), it could not be reached, or ols itself failed."""
+    if isinstance(exc, BaseExceptionGroup):
+        kinds = {_failure_kind(e) for e in exc.exceptions}
+        return next(kind for kind in _SEVERITY if kind in kinds)
+    if isinstance(exc, MCPError):
+        return "crashed" if exc.code == CONNECTION_CLOSED else "tool_error"
+    if isinstance(exc, SessionClosed):
+        return "crashed"
+    if isinstance(exc, OSError | EOFError | httpx2.HTTPError):
+        return "unreachable"
+    if type(exc).__module__.startswith("anyio"):
+        return "unreachable"
+    return "internal"
+
+
+class ToolManager:
+    """Owns the MCP sessions, the tool catalogue and tool execution."""
+
+    def __init__(self, config: OlsConfig, *, runtime_dir: Path | None = None) -> None:
+        self.config = config
+        self.servers: dict[str, McpServerSettings] = {s.name: s for s in config.mcp_servers}
+        self._runtime_dir = runtime_dir
+        self._listings: dict[str, _Listing] = {}
+        self._listing_locks: dict[str, asyncio.Lock] = {}
+        self.pool = SessionPool(
+            self._open,
+            max_per_server=config.tools.max_sessions_per_server,
+            idle_seconds=config.tools.session_idle_seconds,
+        )
+
+    async def __aenter__(self) -> ToolManager:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.pool.close_all()
+
+    # ---- sessions -----------------------------------------------------------------
+
+    def _open(self, server: str, token: UserToken) -> AbstractAsyncContextManager[OpenedSession]:
+        settings = self.servers[server]
+
+        async def on_message(message: Any) -> None:
+            if isinstance(message, types.ToolListChangedNotification):
+                self._listings.pop(server, None)
+
+        return open_session(
+            settings,
+            self.config.cluster,
+            token,
+            message_handler=on_message,
+            runtime_dir=self._runtime_dir,
+        )
+
+    # ---- catalogue ----------------------------------------------------------------
+
+    async def catalogue(self, token: UserToken | None) -> Catalogue:
+        """The tools of every configured server, listed with the user's token."""
+        if token is None:
+            raise NoUserToken(NO_CREDENTIALS_MESSAGE)
+        listings: list[tuple[str, list[ToolSpec]]] = []
+        problems: list[ServerProblem] = []
+        results = await asyncio.gather(
+            *(self._server_tools(name, token) for name in self.servers), return_exceptions=True
+        )
+        for name, result in zip(self.servers, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                problems.append(ServerProblem(name, self._failure_message(name, result)))
+            else:
+                listings.append((name, result))
+        return Catalogue(merge_servers(listings), problems)
+
+    async def _server_tools(self, server: str, token: UserToken) -> list[ToolSpec]:
+        ttl = self.config.tools.catalogue_ttl_seconds
+        lock = self._listing_locks.setdefault(server, asyncio.Lock())
+        async with lock:
+            cached = self._listings.get(server)
+            if cached is not None and time.monotonic() - cached.fetched_at < ttl:
+                return cached.specs
+            async with self.pool.lease(server, token) as session:
+                try:
+                    tools = await self._list_all(session, self.servers[server].connect_timeout)
+                except Exception as exc:
+                    if _failure_kind(exc) in ("crashed", "unreachable"):
+                        await self.pool.discard(session)
+                    raise
+            settings = self.servers[server]
+            specs = [tool_spec(server, t) for t in tools if allowed(settings, t.name)]
+            self._listings[server] = _Listing(specs, time.monotonic())
+            return specs
+
+    @staticmethod
+    async def _list_all(session: PooledSession, timeout: float) -> list[Any]:
+        tools: list[Any] = []
+        cursor: str | None = None
+        async with asyncio.timeout(timeout):
+            while True:
+                page = await session.client.list_tools(cursor=cursor)
+                tools.extend(page.tools)
+                cursor = page.next_cursor
+                if not cursor:
+                    return tools
+
+    def invalidate_catalogue(self, server: str | None = None) -> None:
+        if server is None:
+            self._listings.clear()
+        else:
+            self._listings.pop(server, None)
+
+    # ---- execution ----------------------------------------------------------------
+
+    async def call_tool(
+        self, token: UserToken | None, name: str, arguments: Mapping[str, Any] | None
+    ) -> ToolResult:
+        """Run one tool as the owner of `token`. Never raises: failures are results."""
+        args: Mapping[str, Any] = arguments if arguments is not None else {}
+        if token is None:
+            return ToolResult.failure(name, args, "no_token", NO_CREDENTIALS_MESSAGE)
+        try:
+            return await self._call(token, name, args)
+        except Exception as exc:  # the caller always gets a result, never a traceback
+            log.exception("tool %s failed unexpectedly", name)
+            return ToolResult.failure(
+                name, args, "internal", f"The tool call failed inside ols: {_exception_text(exc)}"
+            )
+
+    async def _call(self, token: UserToken, name: str, args: Mapping[str, Any]) -> ToolResult:
+        if not isinstance(args, Mapping):
+            return ToolResult.failure(
+                name, {}, "invalid_arguments", "Tool arguments must be a JSON object."
+            )
+        catalogue = await self.catalogue(token)
+        spec = catalogue.tools.get(name)
+        if spec is None:
+            known = ", ".join(sorted(catalogue.tools)) or "none"
+            unlisted = "".join(f" ({p.server}: {p.message})" for p in catalogue.problems)
+            return ToolResult.failure(
+                name,
+                args,
+                "unknown_tool",
+                f"There is no tool named {name!r}. Tools: {known}." + unlisted,
+            )
+        problems = spec.argument_problems(args)
+        if problems:
+            return ToolResult.failure(
+                name,
+                args,
+                "invalid_arguments",
+                f"The arguments do not fit the input schema of {name}: " + "; ".join(problems),
+                server=spec.server,
+            )
+        return await self._run(token, spec, args)
+
+    async def _run(self, token: UserToken, spec: ToolSpec, args: Mapping[str, Any]) -> ToolResult:
+        settings = self.servers[spec.server]
+        async with AsyncExitStack() as stack:
+            try:
+                session = await stack.enter_async_context(self.pool.lease(spec.server, token))
+            except Exception as exc:
+                return ToolResult.failure(
+                    spec.name,
+                    args,
+                    "unreachable",
+                    self._failure_message(spec.server, exc),
+                    spec.server,
+                )
+            try:
+                async with asyncio.timeout(settings.timeout):
+                    result = await session.client.call_tool(spec.remote_name, dict(args))
+            except TimeoutError:
+                return ToolResult.failure(
+                    spec.name,
+                    args,
+                    "timeout",
+                    f"{spec.name} did not answer within {settings.timeout:g} seconds.",
+                    spec.server,
+                )
+            except Exception as exc:
+                kind = _failure_kind(exc)
+                if kind == "internal":
+                    raise
+                if kind == "tool_error":
+                    return ToolResult.failure(
+                        spec.name,
+                        args,
+                        "tool_error",
+                        f"{spec.server} refused the call: {_exception_text(exc)}",
+                        spec.server,
+                    )
+                # The session is unusable: forget it so the next call opens a fresh one
+                # (for stdio, a new server process).
+                await self.pool.discard(session)
+                message = (
+                    f"The MCP server {spec.server!r} stopped during the call "
+                    f"({_exception_text(exc)}); it will be started again on the next call."
+                    if kind == "crashed"
+                    else self._failure_message(spec.server, exc)
+                )
+                return ToolResult.failure(spec.name, args, kind, message, spec.server)
+        return self._result(spec, args, result)
+
+    def _result(self, spec: ToolSpec, args: Mapping[str, Any], result: Any) -> ToolResult:
+        limit = self.config.tools.max_result_bytes
+        text, truncated, size = truncate_text(tool_result_text(result.content), limit)
+        error: ToolErrorKind | None = None
+        if result.is_error:
+            error = "forbidden" if " is forbidden: " in text else "tool_error"
+        return ToolResult(
+            tool=spec.name,
+            arguments=args,
+            status="error" if result.is_error else "success",
+            text=text,
+            server=spec.server,
+            structured_content=structured_within(result.structured_content, limit),
+            error=error,
+            truncated=truncated,
+            original_bytes=size,
+        )
+
+    def _failure_message(self, server: str, exc: BaseException) -> str:
+        settings = self.servers[server]
+        where = settings.url or settings.command or "kubernetes-mcp-server (stdio)"
+        if isinstance(exc, OlsError):
+            return str(exc)
+        return f"The MCP server {server!r} ({where}) could not be reached: {_exception_text(exc)}"

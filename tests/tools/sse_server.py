@@ -1,0 +1,45 @@
+"""A small MCP server written with the SDK, served over SSE, for the tool-layer tests.
+
+`python -m tests.tools.sse_server PORT` serves `/sse`. It records the Authorization header
+of every request, so a test can check that the user's token arrived.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import uvicorn
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+server = MCPServer("sse-test")
+seen_authorization: list[str] = []
+
+
+@server.tool(annotations=ToolAnnotations(read_only_hint=True))
+def echo(text: str) -> str:
+    """Return the text."""
+    return text
+
+
+@server.tool()
+def last_authorization() -> str:
+    """The Authorization header of the latest request (no annotations: needs approval)."""
+    return seen_authorization[-1] if seen_authorization else ""
+
+
+def app() -> Any:
+    inner = server.sse_app()
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            seen_authorization.append(headers.get(b"authorization", b"").decode())
+        await inner(scope, receive, send)
+
+    return recording
+
+
+if __name__ == "__main__":
+    uvicorn.run(app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

@@ -1,0 +1,94 @@
+"""Small parts of the tool layer on their own: tokens, settings, results, targets."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from ols.auth.token import UserToken
+from ols.config import OlsConfig, load_config
+from ols.errors import ConfigurationError
+from ols.tools.kubeconfig import render_kubeconfig
+from ols.tools.results import truncate_text
+from ols.tools.targets import read_kubeconfig, resolve_target
+
+
+def test_user_token_never_shows_its_value(caplog: pytest.LogCaptureFixture) -> None:
+    token = UserToken("sha256~very-secret-value")
+    assert "very-secret" not in repr(token)
+    assert "very-secret" not in str(token)
+    assert "very-secret" not in f"{token} {[token]} { ({'t': token}) }"
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("test").info("calling with %s", token)
+    assert "very-secret" not in caplog.text
+    with pytest.raises(TypeError):
+        pickle.dumps(token)
+    assert token.reveal() == "sha256~very-secret-value"
+    assert UserToken.optional("  ") is None
+    assert UserToken.optional(None) is None
+    with pytest.raises(ValueError):
+        UserToken(" ")
+
+
+def test_http_servers_must_forward_the_user_token() -> None:
+    with pytest.raises(ValidationError, match="no header carries the user's token"):
+        OlsConfig.model_validate({"mcp_servers": [{"name": "k", "url": "http://x/mcp"}]})
+    with pytest.raises(ValidationError, match="needs a url"):
+        OlsConfig.model_validate({"mcp_servers": [{"name": "k", "transport": "sse"}]})
+    with pytest.raises(ValidationError, match="names must be unique"):
+        OlsConfig.model_validate({"mcp_servers": [{"name": "k", "transport": "stdio"}] * 2})
+    with pytest.raises(ValidationError, match="stdio servers take"):
+        OlsConfig.model_validate(
+            {"mcp_servers": [{"name": "k", "transport": "stdio", "url": "http://x"}]}
+        )
+
+
+def test_load_config_errors_name_the_file_and_setting(tmp_path: Path) -> None:
+    bad = tmp_path / "ols.yaml"
+    bad.write_text("mcp_servers:\n  - name: k\n    transport: carrier-pigeon\n")
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(bad)
+    assert str(bad) in str(caught.value)
+    assert "mcp_servers.0.transport" in str(caught.value)
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        load_config(tmp_path / "missing.yaml")
+    bad.write_text("mcp_servers: [\n")
+    with pytest.raises(ConfigurationError, match="not valid YAML"):
+        load_config(bad)
+
+
+def test_truncate_text_cuts_at_lines_and_reports_the_size() -> None:
+    text = "".join(f"line {i:04d}\n" for i in range(1000))
+    cut, truncated, size = truncate_text(text, 2000)
+    assert truncated and size == len(text.encode())
+    assert len(cut.encode()) <= 2000
+    assert f"the tool returned {size} bytes" in cut
+    assert all(line.startswith("line ") for line in cut.splitlines()[:-1])
+    assert truncate_text("short", 2000) == ("short", False, 5)
+    wide, _, _ = truncate_text("é" * 5000, 1024)
+    assert len(wide.encode()) <= 1024  # never splits a character
+
+
+def test_read_kubeconfig(tmp_path: Path) -> None:
+    path = tmp_path / "kc"
+    path.write_text(render_kubeconfig("https://127.0.0.1:6443", b"PEM", user="u", token="tok"))
+    found = read_kubeconfig(path)
+    assert found.api_url == "https://127.0.0.1:6443"
+    assert found.token.reveal() == "tok"
+    assert found.certificate_authority_data == "UEVN"
+    path.write_text(render_kubeconfig("https://h", b"PEM", user="u", token=None))
+    with pytest.raises(ConfigurationError, match="has no bearer token"):
+        read_kubeconfig(path)
+
+
+def test_resolve_target_rejects_ambiguous_identities(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="give --sandbox DIR too"):
+        resolve_target(user="alice")
+    with pytest.raises(ConfigurationError, match="one of --user, --kubeconfig or --token"):
+        resolve_target(sandbox=tmp_path, user="alice", token="t")
+    with pytest.raises(ConfigurationError, match="no running sandbox"):
+        resolve_target(sandbox=tmp_path, user="alice")
