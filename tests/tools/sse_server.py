@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 
 server = MCPServer("sse-test")
@@ -27,6 +27,15 @@ def echo(text: str) -> str:
 def last_authorization() -> str:
     """The Authorization header of the latest request (no annotations: needs approval)."""
     return seen_authorization[-1] if seen_authorization else ""
+
+
+@server.tool()
+async def grow(ctx: Context) -> str:
+    """Add a tool named `grown` and tell clients the tool list changed."""
+    if "grown" not in {t.name for t in await server.list_tools()}:
+        server.add_tool(lambda: "I grew", name="grown", description="Added at run time.")
+    await ctx.session.send_tool_list_changed()
+    return "grown"
 
 
 def app() -> Any:

@@ -347,3 +347,17 @@ def test_stdio_pool_max_idle_and_private_kubeconfigs(sandbox: SandboxHandle) -> 
     assert counts == [1, 2, 2]
     assert left == 0
     assert workdirs and not any(w.exists() for w in workdirs)
+
+
+def test_results_keep_structured_content(sandbox: SandboxHandle, transport: str) -> None:
+    result = _call(
+        sandbox,
+        transport,
+        "alice",
+        "resources_get",
+        {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "team-a", "name": "web"},
+    )
+    assert result.ok, result.text
+    assert "name: web" in result.text
+    assert result.structured_content is not None
+    assert "web" in str(result.structured_content)

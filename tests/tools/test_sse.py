@@ -65,7 +65,7 @@ def test_sse_server_lists_and_calls_tools_with_the_users_token(sse_url: str) -> 
             return catalogue.tools, echoed, seen
 
     tools, echoed, seen = asyncio.run(main())
-    assert set(tools) == {"echo", "last_authorization"}
+    assert {"echo", "last_authorization", "grow"} <= set(tools)
     assert tools["echo"].read_only
     # No annotations at all: counts as not read-only.
     assert tools["last_authorization"].annotations.read_only is None
@@ -82,3 +82,23 @@ def test_sse_arguments_are_checked_against_the_schema(sse_url: str) -> None:
     result = asyncio.run(main())
     assert result.error == "invalid_arguments"
     assert "is not of type 'string'" in result.text
+
+
+def test_list_changed_refreshes_the_catalogue_before_it_expires(sse_url: str) -> None:
+    async def main() -> tuple[set[str], set[str], ToolResult]:
+        async with ToolManager(_config(sse_url)) as manager:
+            user = UserToken("t")
+            before = set((await manager.catalogue(user)).tools)
+            assert (await manager.call_tool(user, "grow", {})).ok
+            after: set[str] = set()
+            for _ in range(50):  # the notification arrives on the SSE stream shortly after
+                after = set((await manager.catalogue(user)).tools)
+                if "grown" in after:
+                    break
+                await asyncio.sleep(0.1)
+            return before, after, await manager.call_tool(user, "grown", {})
+
+    before, after, grown = asyncio.run(main())
+    assert "grown" not in before
+    assert "grown" in after
+    assert grown.ok and grown.text == "I grew"

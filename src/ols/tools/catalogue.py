@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jsonschema
@@ -110,19 +110,7 @@ def merge_servers(listings: Iterable[tuple[str, Sequence[ToolSpec]]]) -> dict[st
     merged: dict[str, ToolSpec] = {}
     for server, specs in listings:
         for spec in specs:
-            name = (
-                spec.remote_name
-                if counts[spec.remote_name] == 1
-                else f"{server}__{spec.remote_name}"
-            )
-            merged[name] = ToolSpec(
-                name=name,
-                server=spec.server,
-                remote_name=spec.remote_name,
-                description=spec.description,
-                input_schema=spec.input_schema,
-                annotations=spec.annotations,
-                title=spec.title,
-                _validator=spec._validator,
-            )
+            clash = counts[spec.remote_name] > 1
+            name = f"{server}__{spec.remote_name}" if clash else spec.remote_name
+            merged[name] = replace(spec, name=name)
     return merged

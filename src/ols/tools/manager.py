@@ -63,6 +63,12 @@ class _Listing:
     fetched_at: float
 
 
+# A server that could not be listed for a user is not asked again for this long, so one
+# server being down does not add its connect timeout to every call of that user's other
+# tools. Kept per user: one user's bad token must not block anyone else.
+FAILED_LISTING_RETRY_SECONDS = 10.0
+
+
 def _exception_text(exc: BaseException) -> str:
     if isinstance(exc, BaseExceptionGroup):
         return "; ".join(_exception_text(e) for e in exc.exceptions)
@@ -98,6 +104,7 @@ class ToolManager:
         self.servers: dict[str, McpServerSettings] = {s.name: s for s in config.mcp_servers}
         self._runtime_dir = runtime_dir
         self._listings: dict[str, _Listing] = {}
+        self._failed_listings: dict[tuple[str, str], tuple[float, Exception]] = {}
         self._listing_locks: dict[str, asyncio.Lock] = {}
         self.pool = SessionPool(
             self._open,
@@ -155,20 +162,33 @@ class ToolManager:
         ttl = self.config.tools.catalogue_ttl_seconds
         lock = self._listing_locks.setdefault(server, asyncio.Lock())
         async with lock:
+            now = time.monotonic()
             cached = self._listings.get(server)
-            if cached is not None and time.monotonic() - cached.fetched_at < ttl:
+            if cached is not None and now - cached.fetched_at < ttl:
                 return cached.specs
-            async with self.pool.lease(server, token) as session:
-                try:
-                    tools = await self._list_all(session, self.servers[server].connect_timeout)
-                except Exception as exc:
-                    if _failure_kind(exc) in ("crashed", "unreachable"):
-                        await self.pool.discard(session)
-                    raise
+            failure_key = (server, token.fingerprint)
+            failed = self._failed_listings.get(failure_key)
+            if failed is not None and now - failed[0] < FAILED_LISTING_RETRY_SECONDS:
+                raise failed[1]
+            try:
+                tools = await self._list_with_session(server, token)
+            except Exception as exc:
+                self._failed_listings[failure_key] = (time.monotonic(), exc)
+                raise
+            self._failed_listings.pop(failure_key, None)
             settings = self.servers[server]
             specs = [tool_spec(server, t) for t in tools if allowed(settings, t.name)]
             self._listings[server] = _Listing(specs, time.monotonic())
             return specs
+
+    async def _list_with_session(self, server: str, token: UserToken) -> list[Any]:
+        async with self.pool.lease(server, token) as session:
+            try:
+                return await self._list_all(session, self.servers[server].connect_timeout)
+            except Exception as exc:
+                if _failure_kind(exc) in ("crashed", "unreachable"):
+                    await self.pool.discard(session)
+                raise
 
     @staticmethod
     async def _list_all(session: PooledSession, timeout: float) -> list[Any]:
@@ -181,12 +201,6 @@ class ToolManager:
                 cursor = page.next_cursor
                 if not cursor:
                     return tools
-
-    def invalidate_catalogue(self, server: str | None = None) -> None:
-        if server is None:
-            self._listings.clear()
-        else:
-            self._listings.pop(server, None)
 
     # ---- execution ----------------------------------------------------------------
 
