@@ -18,18 +18,20 @@ KMCP_DIR := $(TOOLS)/kubernetes-mcp-server/$(KMCP_VERSION)
 KMCP_BIN := $(TOOLS)/bin/kubernetes-mcp-server
 STATE_DIR ?= .state/sandbox
 PORT ?= 0
+OLS_PORT ?= 8080
 PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup tools run sandbox test lint format clean
+.PHONY: help setup tools run sandbox test lint format clean bench
 
 help:
-	@echo "make run    set up, then start the sandbox cluster with kubernetes-mcp-server"
+	@echo "make run    set up, then start the sandbox cluster, kubernetes-mcp-server and the service"
 	@echo "make test   set up, then run lint and the whole test suite"
 	@echo "make lint   ruff (lint + format check) and mypy"
 	@echo "make tools  install uv, the pinned kubernetes-mcp-server and kubectl only"
+	@echo "make bench  set up, then benchmark tool-call latency (bench/README.md)"
 
 setup: $(VENV)/.synced tools
 
@@ -61,10 +63,10 @@ kubectl:
 	@command -v kubectl >/dev/null || { apt-get update -qq && apt-get install -y -qq kubernetes-client; }
 
 run: setup
-	@echo "Starting the sandbox; kubeconfigs and sandbox.json go to $(STATE_DIR). Ctrl-C stops it."
-	$(VENV)/bin/ols sandbox up --state-dir $(STATE_DIR) --port $(PORT)
+	@STATE_DIR=$(STATE_DIR) PORT=$(PORT) OLS_PORT=$(OLS_PORT) scripts/run-stack.sh
 
-sandbox: run
+sandbox: setup
+	$(VENV)/bin/ols sandbox up --state-dir $(STATE_DIR) --port $(PORT)
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check src tests
@@ -77,6 +79,12 @@ format: $(VENV)/.synced
 
 test: setup lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Not part of `make test`. Builds bench/.venv-reference (pinned, from PyPI) on first use.
+# BENCH_ARGS="--calls 50" for a shorter run.
+BENCH_ARGS ?=
+bench: setup
+	$(VENV)/bin/python bench/tool_latency.py --reference-python $(PYTHON) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .state .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ import pytest
 from ols.tools.server_binary import find_server_binary
 
 START_TIMEOUT_S = 90
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @dataclass

@@ -100,6 +100,25 @@ def sandbox_up(
     raise typer.Exit(up(options))
 
 
+@sandbox_app.command("token")
+def sandbox_token(
+    user: Annotated[str, typer.Argument(help="A sandbox user: admin, alice, bob...")],
+    state_dir: Annotated[Path, typer.Option(help="The sandbox state directory.")],
+) -> None:
+    """Print a sandbox user's token (for curl against the service)."""
+    from ols.launch import sandbox_info
+
+    try:
+        users = sandbox_info(state_dir).get("users") or {}
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if user not in users:
+        typer.echo(f"error: no sandbox user {user!r}; there are {sorted(users)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(users[user]["token"])
+
+
 @mcp_server_app.command("config")
 def mcp_server_config(
     mode: Annotated[
@@ -264,6 +283,98 @@ def _confirm(name: str, arguments: dict[str, Any], hints: dict[str, bool | None]
     typer.echo(f"{name} is not read-only ({', '.join(f'{k}={v}' for k, v in hints.items())}).")
     typer.echo(f"arguments: {json.dumps(arguments, indent=2)}")
     return typer.confirm("Run it?", default=False)
+
+
+@app.command("serve")
+def serve(
+    config: ConfigOption = None,
+    sandbox: SandboxOption = None,
+    llm_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL ($OLS_LLM_URL).")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model name ($OLS_LLM_MODEL).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8080).")] = None,
+) -> None:
+    """Run the HTTP API. With --sandbox and an LLM URL no configuration file is needed."""
+    import uvicorn
+
+    from ols.api.app import create_app
+    from ols.launch import service_config
+
+    try:
+        settings, service_token = service_config(
+            config=config, sandbox=sandbox, llm_url=llm_url, llm_model=llm_model, port=port
+        )
+        application = create_app(settings, service_token=service_token)
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    host, listen = settings.service.host, settings.service.port
+    typer.echo(f"ols serving on http://{host}:{listen} (docs: http://{host}:{listen}/docs)")
+    if settings.llm.url is None:
+        typer.echo(
+            "note: no LLM configured (OLS_LLM_URL, OLS_LLM_MODEL): queries answer 503", err=True
+        )
+    uvicorn.run(application, host=host, port=listen, log_level="warning")
+
+
+@app.command("ask")
+def ask(
+    question: Annotated[str, typer.Argument(help="What you want to know about your cluster.")],
+    config: ConfigOption = None,
+    sandbox: SandboxOption = None,
+    user: UserOption = None,
+    kubeconfig: KubeconfigOption = None,
+    llm_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL ($OLS_LLM_URL).")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model name ($OLS_LLM_MODEL).")] = None,
+) -> None:
+    """Ask one question; the answer streams, and every tool call shows as it happens."""
+    from ols.agent.events import TokenEvent, ToolCallEvent, ToolResultEvent, TurnEnd
+    from ols.agent.loop import ToolLoop
+    from ols.launch import llm_overrides
+    from ols.llm.client import LlmClient
+    from ols.llm.errors import LlmError
+    from ols.tools.manager import ToolManager
+
+    target = _target(config, sandbox, user, kubeconfig, None)
+    settings = target.config
+    overrides = llm_overrides(llm_url, llm_model)
+    if overrides:
+        llm_settings = settings.llm.model_copy(update=overrides)
+        settings = settings.model_copy(update={"llm": llm_settings})
+
+    async def run() -> int:
+        llm = LlmClient(settings.llm)
+        try:
+            async with ToolManager(settings) as manager:
+                loop = ToolLoop(llm, manager, settings.agent, settings.llm.context_window)
+                async for event in loop.run(target.token, question):
+                    if isinstance(event, TokenEvent):
+                        typer.echo(event.text, nl=False)
+                    elif isinstance(event, ToolCallEvent):
+                        call = event.call
+                        typer.secho(f"\n→ {call.name} {json.dumps(call.args)}", fg="cyan", err=True)
+                    elif isinstance(event, ToolResultEvent):
+                        result = event.result
+                        first = result.content.strip().splitlines()[:1]
+                        typer.secho(
+                            f"  {result.status}: {first[0][:160] if first else ''}",
+                            fg="green" if result.status != "error" else "red",
+                            err=True,
+                        )
+                    elif isinstance(event, TurnEnd):
+                        typer.echo("")
+        finally:
+            await llm.close()
+        return 0
+
+    try:
+        raise typer.Exit(asyncio.run(run()))
+    except (OlsError, LlmError) as exc:
+        typer.echo(f"\nerror: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def main() -> None:

@@ -7,8 +7,25 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ols.agent.settings import AgentSettings
+from ols.auth.settings import AuthSettings
 from ols.errors import ConfigurationError
+from ols.llm.settings import LlmSettings
 from ols.tools.settings import ClusterSettings, McpServerSettings, ToolsSettings
+
+
+class DatabaseSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # SQLite by default; postgresql+psycopg://... where several replicas share state.
+    url: str = "sqlite:///ols.sqlite3"
+
+
+class ServiceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
 
 
 class OlsConfig(BaseModel):
@@ -17,6 +34,11 @@ class OlsConfig(BaseModel):
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     tools: ToolsSettings = Field(default_factory=ToolsSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")
     def _unique_servers(self) -> OlsConfig:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,10 @@ NO_CREDENTIALS_MESSAGE = (
     "requesting user's own credentials. Log in (or send an Authorization: Bearer header) "
     "and ask again."
 )
+
+
+# Told of every call: tool name, outcome ("success" or the error kind), seconds.
+CallObserver = Callable[[str, str, float], None]
 
 
 class NoUserToken(OlsError):
@@ -99,8 +103,15 @@ def _failure_kind(exc: BaseException) -> FailureKind:
 class ToolManager:
     """Owns the MCP sessions, the tool catalogue and tool execution."""
 
-    def __init__(self, config: OlsConfig, *, runtime_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: OlsConfig,
+        *,
+        runtime_dir: Path | None = None,
+        observer: CallObserver | None = None,
+    ) -> None:
         self.config = config
+        self._observer = observer
         self.servers: dict[str, McpServerSettings] = {s.name: s for s in config.mcp_servers}
         self._runtime_dir = runtime_dir
         self._listings: dict[str, _Listing] = {}
@@ -209,15 +220,23 @@ class ToolManager:
     ) -> ToolResult:
         """Run one tool as the owner of `token`. Never raises: failures are results."""
         args: Mapping[str, Any] = arguments if arguments is not None else {}
+        started = time.monotonic()
         if token is None:
-            return ToolResult.failure(name, args, "no_token", NO_CREDENTIALS_MESSAGE)
-        try:
-            return await self._call(token, name, args)
-        except Exception as exc:  # the caller always gets a result, never a traceback
-            log.exception("tool %s failed unexpectedly", name)
-            return ToolResult.failure(
-                name, args, "internal", f"The tool call failed inside ols: {_exception_text(exc)}"
-            )
+            result = ToolResult.failure(name, args, "no_token", NO_CREDENTIALS_MESSAGE)
+        else:
+            try:
+                result = await self._call(token, name, args)
+            except Exception as exc:  # the caller always gets a result, never a traceback
+                log.exception("tool %s failed unexpectedly", name)
+                result = ToolResult.failure(
+                    name,
+                    args,
+                    "internal",
+                    f"The tool call failed inside ols: {_exception_text(exc)}",
+                )
+        if self._observer is not None:
+            self._observer(name, result.error or "success", time.monotonic() - started)
+        return result
 
     async def _call(self, token: UserToken, name: str, args: Mapping[str, Any]) -> ToolResult:
         if not isinstance(args, Mapping):

@@ -3,7 +3,6 @@ a kubeconfig, or a raw token, turned into an `OlsConfig` and a `UserToken`."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import yaml
 from ols.auth.token import UserToken
 from ols.config import OlsConfig, load_config
 from ols.errors import ConfigurationError
+from ols.launch import sandbox_info
 from ols.tools.settings import USER_TOKEN_PLACEHOLDER
 
 
@@ -135,14 +135,7 @@ def resolve_target(
 
 
 def _sandbox_info(state_dir: Path) -> dict[str, Any]:
-    path = state_dir / "sandbox.json"
-    try:
-        info: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"no running sandbox in {state_dir} ({path} unreadable); start one with "
-            f"`ols sandbox up --state-dir {state_dir}` or `make run`"
-        ) from exc
+    info = sandbox_info(state_dir)
     if "mcp_url" not in info:
         raise ConfigurationError(
             f"the sandbox in {state_dir} runs without its MCP server "

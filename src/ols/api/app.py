@@ -1,0 +1,401 @@
+"""The FastAPI application: `create_app(config)`.
+
+The app owns the long-lived parts for its lifetime (tool sessions, the LLM client, the
+database, the authenticator) and hands each request to them. Route handlers stay thin.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from ols.agent.events import TokenEvent, ToolCallEvent, ToolResultEvent, TurnEnd
+from ols.agent.loop import ToolLoop
+from ols.api.metrics import Metrics
+from ols.api.models import (
+    ConversationUpdateRequest,
+    FeedbackRequest,
+    LLMRequest,
+    LLMResponse,
+)
+from ols.auth.authenticator import (
+    AuthenticatedUser,
+    Authenticator,
+    AuthError,
+    KubernetesAuthenticator,
+    NoopAuthenticator,
+)
+from ols.auth.token import UserToken
+from ols.config import OlsConfig
+from ols.errors import ConfigurationError
+from ols.llm.client import LlmClient
+from ols.llm.errors import LlmError
+from ols.storage.conversations import ConversationNotFound, ConversationStore, StoredTurn
+from ols.tools.manager import ToolManager
+
+log = logging.getLogger(__name__)
+IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+
+@dataclass
+class Services:
+    config: OlsConfig
+    tools: ToolManager
+    store: ConversationStore
+    authenticator: Authenticator
+    metrics: Metrics
+    llm: LlmClient | None
+    llm_problem: str | None
+
+    async def close(self) -> None:
+        await self.tools.close()
+        if self.llm is not None:
+            await self.llm.close()
+        await self.authenticator.close()
+        self.store.close()
+
+
+def _authenticator(config: OlsConfig, service_token: UserToken | None) -> Authenticator:
+    if config.auth.module == "noop":
+        return NoopAuthenticator()
+    token = service_token
+    token_file = config.auth.service_token_file or (
+        IN_CLUSTER_TOKEN if IN_CLUSTER_TOKEN.exists() else None
+    )
+    if token is None and token_file is not None:
+        token = UserToken.optional(token_file.read_text())
+    if token is None or not config.cluster.api_url:
+        raise ConfigurationError(
+            "authentication module k8s needs cluster.api_url and the service's own token "
+            "(auth.service_token_file, or the in-cluster service account) to review callers' "
+            "tokens; for local development only, set auth.module: noop"
+        )
+    return KubernetesAuthenticator(
+        config.cluster.api_url, config.cluster.ca_pem(), token, config.auth.access_path
+    )
+
+
+def build_services(config: OlsConfig, *, service_token: UserToken | None = None) -> Services:
+    metrics = Metrics()
+
+    def observe(tool: str, outcome: str, seconds: float) -> None:
+        metrics.tool_calls.labels(tool, outcome).inc()
+        metrics.tool_duration.labels(tool, outcome).observe(seconds)
+
+    llm: LlmClient | None = None
+    problem: str | None = None
+    try:
+        llm = LlmClient(config.llm)
+    except ConfigurationError as exc:
+        problem = str(exc)
+        log.warning("no LLM configured: %s", problem)
+    return Services(
+        config=config,
+        tools=ToolManager(config, observer=observe),
+        store=ConversationStore(config.database.url),
+        authenticator=_authenticator(config, service_token),
+        metrics=metrics,
+        llm=llm,
+        llm_problem=problem,
+    )
+
+
+async def current_user(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> AuthenticatedUser:
+    services: Services = request.app.state.services
+    try:
+        return await services.authenticator.authenticate(authorization)
+    except AuthError as exc:
+        raise HTTPException(exc.status_code, str(exc)) from exc
+
+
+CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]
+
+
+def _detail(response: str, cause: str) -> dict[str, str]:
+    return {"response": response, "cause": cause}
+
+
+def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> FastAPI:
+    services = build_services(config, service_token=service_token)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.close()
+
+    app = FastAPI(
+        title="ols",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Answers about your cluster, with your own permissions.",
+    )
+    app.state.services = services
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.monotonic()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        services.metrics.rest_calls.labels(path, str(response.status_code)).inc()
+        services.metrics.response_duration.labels(path).observe(time.monotonic() - started)
+        return response
+
+    def loop_or_503() -> ToolLoop:
+        if services.llm is None:
+            raise HTTPException(
+                503,
+                _detail(
+                    "No LLM is configured, so the service cannot answer yet",
+                    f"{services.llm_problem} (set OLS_LLM_URL and OLS_LLM_MODEL, or llm.url and "
+                    "llm.model in the configuration, then restart)",
+                ),
+            )
+        return ToolLoop(services.llm, services.tools, config.agent, config.llm.context_window)
+
+    async def history_of(
+        user: AuthenticatedUser, conversation_id: str | None
+    ) -> list[tuple[str, str]]:
+        if conversation_id is None:
+            return []
+        try:
+            turns = await services.store.history(user.user_id, conversation_id)
+        except ConversationNotFound as exc:
+            raise HTTPException(
+                404, _detail("Conversation not found", f"no conversation {conversation_id}")
+            ) from exc
+        return [(t.query, t.response) for t in turns]
+
+    def llm_labels() -> tuple[str, str]:
+        return ("openai-compatible", config.llm.model or "")
+
+    @app.post("/v1/query", response_model=LLMResponse)
+    async def query(body: LLMRequest, user: CurrentUser) -> LLMResponse:
+        loop = loop_or_503()
+        history = await history_of(user, body.conversation_id)
+        services.metrics.llm_calls.labels(*llm_labels()).inc()
+        end: TurnEnd | None = None
+        try:
+            async for event in loop.run(user.token, body.full_query(), history):
+                if isinstance(event, TurnEnd):
+                    end = event
+        except LlmError as exc:
+            services.metrics.llm_failures.labels(*llm_labels()).inc()
+            raise HTTPException(503, _detail("The LLM could not answer", str(exc))) from exc
+        assert end is not None
+        conversation_id = await _save(services, user, body, end)
+        _count_tokens(services, end, llm_labels())
+        return LLMResponse(
+            conversation_id=conversation_id,
+            response=end.answer,
+            truncated=end.truncated,
+            input_tokens=end.input_tokens,
+            output_tokens=end.output_tokens,
+            tool_calls=[c.as_api() for c in end.tool_calls],
+            tool_results=[r.as_api() for r in end.tool_results],
+        )
+
+    @app.post("/v1/streaming_query")
+    async def streaming_query(body: LLMRequest, user: CurrentUser) -> StreamingResponse:
+        loop = loop_or_503()
+        history = await history_of(user, body.conversation_id)
+        conversation_id = body.conversation_id or services.store.new_id()
+        json_mode = body.media_type == "application/json"
+        services.metrics.llm_calls.labels(*llm_labels()).inc()
+
+        async def events() -> AsyncIterator[str]:
+            frame = _json_frame if json_mode else _text_frame
+            yield frame("start", {"conversation_id": conversation_id})
+            token_id = 0
+            try:
+                async for event in loop.run(user.token, body.full_query(), history):
+                    if isinstance(event, TokenEvent):
+                        yield frame("token", {"id": token_id, "token": event.text})
+                        token_id += 1
+                    elif isinstance(event, ToolCallEvent):
+                        yield frame("tool_call", event.call.as_api())
+                    elif isinstance(event, ToolResultEvent):
+                        yield frame("tool_result", event.result.as_api())
+                    elif isinstance(event, TurnEnd):
+                        await _save(services, user, body, event, conversation_id)
+                        _count_tokens(services, event, llm_labels())
+                        yield frame(
+                            "end",
+                            {
+                                "referenced_documents": [],
+                                "truncated": event.truncated,
+                                "input_tokens": event.input_tokens,
+                                "output_tokens": event.output_tokens,
+                                "reasoning_tokens": 0,
+                            },
+                        )
+            except LlmError as exc:
+                services.metrics.llm_failures.labels(*llm_labels()).inc()
+                yield frame(
+                    "error",
+                    {"status_code": 503, "response": "The LLM could not answer", "cause": str(exc)},
+                )
+            except Exception as exc:  # the stream has started: report, never crash
+                log.exception("streaming query failed")
+                yield frame(
+                    "error",
+                    {
+                        "status_code": 500,
+                        "response": "The answer failed inside ols",
+                        "cause": type(exc).__name__,
+                    },
+                )
+
+        media = "text/event-stream" if json_mode else "text/plain"
+        return StreamingResponse(events(), media_type=media)
+
+    @app.get("/v1/conversations")
+    async def list_conversations(user: CurrentUser) -> dict[str, Any]:
+        summaries = await services.store.list(user.user_id)
+        return {"conversations": [s.__dict__ for s in summaries]}
+
+    @app.get("/v1/conversations/{conversation_id}")
+    async def get_conversation(conversation_id: str, user: CurrentUser) -> dict[str, Any]:
+        try:
+            turns = await services.store.history(user.user_id, conversation_id)
+        except ConversationNotFound as exc:
+            raise HTTPException(
+                404, _detail("Conversation not found", f"no conversation {conversation_id}")
+            ) from exc
+        return {
+            "conversation_id": conversation_id,
+            "chat_history": [
+                {
+                    "messages": [
+                        {"content": t.query, "type": "user"},
+                        {"content": t.response, "type": "assistant"},
+                    ],
+                    "tool_calls": t.tool_calls,
+                    "tool_results": t.tool_results,
+                }
+                for t in turns
+            ],
+        }
+
+    @app.put("/v1/conversations/{conversation_id}")
+    async def update_conversation(
+        conversation_id: str, body: ConversationUpdateRequest, user: CurrentUser
+    ) -> dict[str, Any]:
+        if not await services.store.set_topic(user.user_id, conversation_id, body.topic_summary):
+            raise HTTPException(
+                404, _detail("Conversation not found", f"no conversation {conversation_id}")
+            )
+        return {
+            "conversation_id": conversation_id,
+            "success": True,
+            "message": "Topic summary updated",
+        }
+
+    @app.delete("/v1/conversations/{conversation_id}")
+    async def delete_conversation(conversation_id: str, user: CurrentUser) -> dict[str, Any]:
+        if not await services.store.delete(user.user_id, conversation_id):
+            raise HTTPException(
+                404, _detail("Conversation not found", f"no conversation {conversation_id}")
+            )
+        return {
+            "conversation_id": conversation_id,
+            "response": "Conversation deleted",
+            "success": True,
+        }
+
+    @app.post("/v1/feedback")
+    async def feedback(body: FeedbackRequest, user: CurrentUser) -> dict[str, str]:
+        if not await services.store.exists(user.user_id, body.conversation_id):
+            raise HTTPException(
+                404, _detail("Conversation not found", f"no conversation {body.conversation_id}")
+            )
+        await services.store.add_feedback(
+            user.user_id,
+            body.conversation_id,
+            body.user_question,
+            body.llm_response,
+            body.sentiment,
+            body.user_feedback,
+        )
+        return {"response": "feedback received"}
+
+    @app.get("/v1/feedback/status")
+    async def feedback_status() -> dict[str, Any]:
+        return {"functionality": "feedback", "status": {"enabled": True}}
+
+    @app.post("/authorized")
+    async def authorized(user: CurrentUser) -> dict[str, Any]:
+        return {
+            "user_id": user.user_id,
+            "username": user.username,
+            "skip_user_id_check": user.skip_user_id_check,
+        }
+
+    @app.get("/readiness")
+    async def readiness() -> JSONResponse:
+        if services.llm is None:
+            return JSONResponse({"ready": True, "reason": f"ready, but {services.llm_problem}"})
+        return JSONResponse({"ready": True, "reason": "service is ready"})
+
+    @app.get("/liveness")
+    async def liveness() -> dict[str, bool]:
+        return {"alive": True}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+async def _save(
+    services: Services,
+    user: AuthenticatedUser,
+    body: LLMRequest,
+    end: TurnEnd,
+    conversation_id: str | None = None,
+) -> str:
+    turn = StoredTurn(
+        query=body.query,
+        response=end.answer,
+        tool_calls=[c.as_api() for c in end.tool_calls],
+        tool_results=[r.as_api() for r in end.tool_results],
+    )
+    target = body.conversation_id or conversation_id
+    return await services.store.append_turn(
+        user.user_id, target, turn, create=body.conversation_id is None
+    )
+
+
+def _count_tokens(services: Services, end: TurnEnd, labels: tuple[str, str]) -> None:
+    services.metrics.llm_tokens_sent.labels(*labels).inc(end.input_tokens)
+    services.metrics.llm_tokens_received.labels(*labels).inc(end.output_tokens)
+
+
+def _json_frame(event: str, data: dict[str, Any]) -> str:
+    return f"data: {json.dumps({'event': event, 'data': data})}\n\n"
+
+
+def _text_frame(event: str, data: dict[str, Any]) -> str:
+    if event == "token":
+        return str(data["token"])
+    if event == "tool_call":
+        return f"\nTool call: {json.dumps(data)}\n"
+    if event == "tool_result":
+        return f"\nTool result: {json.dumps(data)}\n"
+    if event == "error":
+        return f"\nError: {data['response']}: {data['cause']}\n"
+    return ""

@@ -1,0 +1,268 @@
+"""Conversations and their turns, per user.
+
+Every read and write names the user: a conversation that belongs to someone else is
+indistinguishable from one that does not exist, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+
+T = TypeVar("T")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(256), index=True)
+    topic_summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    turns: Mapped[list[TurnRow]] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan", order_by="TurnRow.position"
+    )
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    query: Mapped[str] = mapped_column(Text)
+    response: Mapped[str] = mapped_column(Text)
+    tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    tool_results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    conversation: Mapped[ConversationRow] = relationship(back_populates="turns")
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(256), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    user_question: Mapped[str] = mapped_column(Text)
+    llm_response: Mapped[str] = mapped_column(Text)
+    sentiment: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_feedback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    query: str
+    response: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    conversation_id: str
+    topic_summary: str
+    last_message_timestamp: float
+    message_count: int
+
+
+class ConversationNotFound(LookupError):
+    """No such conversation for this user (whether or not another user has one)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite keeps no time zone; every time stored here is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragma(dbapi_connection: Any, _: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+
+class ConversationStore:
+    """Synchronous SQLAlchemy underneath; the async methods run it in a worker thread so the
+    event loop never blocks on the database."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        _enable_sqlite_foreign_keys(self.engine)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    async def _run(self, work: Callable[[Session], T]) -> T:
+        def in_thread() -> T:
+            with self._sessions.begin() as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_thread)
+
+    @staticmethod
+    def _owned(session: Session, user_id: str, conversation_id: str) -> ConversationRow:
+        row = session.get(ConversationRow, conversation_id)
+        if row is None or row.user_id != user_id:
+            raise ConversationNotFound(conversation_id)
+        return row
+
+    async def history(self, user_id: str, conversation_id: str) -> list[StoredTurn]:
+        def work(session: Session) -> list[StoredTurn]:
+            row = self._owned(session, user_id, conversation_id)
+            return [
+                StoredTurn(t.query, t.response, list(t.tool_calls), list(t.tool_results))
+                for t in row.turns
+            ]
+
+        return await self._run(work)
+
+    async def exists(self, user_id: str, conversation_id: str) -> bool:
+        def work(session: Session) -> bool:
+            row = session.get(ConversationRow, conversation_id)
+            return row is not None and row.user_id == user_id
+
+        return await self._run(work)
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())
+
+    async def append_turn(
+        self, user_id: str, conversation_id: str | None, turn: StoredTurn, *, create: bool
+    ) -> str:
+        """Add a turn. With `create`, a new conversation (under `conversation_id`, or a new
+        id); without, the user's existing one (ConversationNotFound otherwise)."""
+
+        def work(session: Session) -> str:
+            now = _now()
+            if create:
+                row = ConversationRow(
+                    id=conversation_id or self.new_id(),
+                    user_id=user_id,
+                    topic_summary=turn.query[:80],
+                    created_at=now,
+                    last_message_at=now,
+                )
+                session.add(row)
+            else:
+                if conversation_id is None:
+                    raise ConversationNotFound("")
+                row = self._owned(session, user_id, conversation_id)
+            row.turns.append(
+                TurnRow(
+                    position=len(row.turns),
+                    query=turn.query,
+                    response=turn.response,
+                    tool_calls=turn.tool_calls,
+                    tool_results=turn.tool_results,
+                    created_at=now,
+                )
+            )
+            row.last_message_at = now
+            return row.id
+
+        return await self._run(work)
+
+    async def list(self, user_id: str) -> list[ConversationSummary]:
+        def work(session: Session) -> list[ConversationSummary]:
+            rows = session.scalars(
+                select(ConversationRow)
+                .where(ConversationRow.user_id == user_id)
+                .order_by(ConversationRow.last_message_at.desc())
+            ).all()
+            return [
+                ConversationSummary(
+                    r.id, r.topic_summary, _as_utc(r.last_message_at).timestamp(), len(r.turns) * 2
+                )
+                for r in rows
+            ]
+
+        return await self._run(work)
+
+    async def delete(self, user_id: str, conversation_id: str) -> bool:
+        def work(session: Session) -> bool:
+            try:
+                session.delete(self._owned(session, user_id, conversation_id))
+            except ConversationNotFound:
+                return False
+            return True
+
+        return await self._run(work)
+
+    async def set_topic(self, user_id: str, conversation_id: str, topic: str) -> bool:
+        def work(session: Session) -> bool:
+            try:
+                self._owned(session, user_id, conversation_id).topic_summary = topic
+            except ConversationNotFound:
+                return False
+            return True
+
+        return await self._run(work)
+
+    async def add_feedback(
+        self,
+        user_id: str,
+        conversation_id: str,
+        user_question: str,
+        llm_response: str,
+        sentiment: int | None,
+        user_feedback: str | None,
+    ) -> None:
+        def work(session: Session) -> None:
+            session.add(
+                FeedbackRow(
+                    user_id=user_id,
+                    conversation_id=conversation_id,
+                    user_question=user_question,
+                    llm_response=llm_response,
+                    sentiment=sentiment,
+                    user_feedback=user_feedback,
+                    created_at=_now(),
+                )
+            )
+
+        await self._run(work)

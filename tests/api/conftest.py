@@ -1,0 +1,80 @@
+"""The ols service on a real port (uvicorn in a thread), against the shared sandbox, the
+real kubernetes-mcp-server and the scripted LLM."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+import uvicorn
+
+from ols.api.app import create_app
+from ols.launch import service_config
+from tests.conftest import SandboxHandle
+from tests.support.scripted_llm import ScriptedLLM
+
+
+@dataclass
+class ServiceHandle:
+    url: str
+    sandbox: SandboxHandle
+    server: uvicorn.Server
+
+    def client(self, user: str | None = None, token: str | None = None) -> httpx2.Client:
+        secret = token if token is not None else (self.sandbox.token(user) if user else None)
+        headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+        return httpx2.Client(base_url=self.url, headers=headers, timeout=60)
+
+
+def start_service(sandbox: SandboxHandle, database: Path, **overrides: Any) -> ServiceHandle:
+    config, service_token = service_config(sandbox=sandbox.state_dir)
+    update: dict[str, Any] = {
+        "database": config.database.model_copy(update={"url": f"sqlite:///{database}"})
+    }
+    for section, values in overrides.items():
+        update[section] = getattr(config, section).model_copy(update=values)
+    config = config.model_copy(update=update)
+    app = create_app(config, service_token=service_token)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the ols service did not start")
+        time.sleep(0.02)
+    return ServiceHandle(f"http://127.0.0.1:{port}", sandbox, server)
+
+
+def stop_service(handle: ServiceHandle) -> None:
+    handle.server.should_exit = True
+
+
+@pytest.fixture(scope="session")
+def service(
+    sandbox: SandboxHandle,
+    scripted_llm_server: ScriptedLLM,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServiceHandle]:
+    handle = start_service(
+        sandbox,
+        tmp_path_factory.mktemp("service") / "ols.sqlite3",
+        llm={
+            "url": scripted_llm_server.url,
+            "model": scripted_llm_server.model,
+            "max_retries": 1,
+            "timeout_seconds": 5,
+        },
+    )
+    yield handle
+    stop_service(handle)
