@@ -305,3 +305,28 @@ def test_without_an_llm_queries_answer_503(sandbox: SandboxHandle, tmp_path: Any
     assert response.status_code == 503
     assert "OLS_LLM_URL" in response.json()["detail"]["cause"]
     assert ready["ready"] is True
+
+
+def test_noop_auth_accepts_anyone_but_tools_still_need_a_token(
+    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, tmp_path: Any
+) -> None:
+    handle = start_service(
+        sandbox,
+        tmp_path / "ols.sqlite3",
+        auth={"module": "noop"},
+        llm={"url": scripted_llm.url, "model": scripted_llm.model},
+    )
+    try:
+        scripted_llm.script(reply("no tools for you"))
+        with handle.client() as anonymous:
+            response = anonymous.post("/v1/query", json={"query": "list my pods"})
+        scripted_llm.script(
+            tool_calls(("pods_list_in_namespace", {"namespace": "team-b"})), reply("here")
+        )
+        with handle.client("bob") as bob:
+            with_token = bob.post("/v1/query", json={"query": "list my pods"}).json()
+    finally:
+        stop_service(handle)
+    assert response.status_code == 200
+    assert scripted_llm.requests[0].tool_names == []  # no token: no tools offered
+    assert with_token["tool_results"][0]["status"] == "success"
