@@ -173,6 +173,7 @@ def tools_list(
     from rich.console import Console
     from rich.table import Table
 
+    from ols.approvals.policy import verdict
     from ols.tools.manager import ToolManager
 
     target = _target(config, sandbox, user, kubeconfig, token)
@@ -201,12 +202,12 @@ def tools_list(
             hint(a.destructive),
             hint(a.idempotent),
             hint(a.open_world),
-            "needed" if spec.needs_approval else "-",
+            {"run": "-", "ask": "needed", "deny": "denied"}[verdict(spec, target.config.approvals)],
         )
     Console().print(table)
     typer.echo(
         "RO/D/I/OW: readOnly/destructive/idempotent/openWorld hints (y, n, - unset). "
-        "A tool that is not read-only runs only after approval."
+        "approval: what the approval policy says (needed, denied, - runs without asking)."
     )
     for problem in catalogue.problems:
         typer.echo(f"warning: {problem.server}: {problem.message}", err=True)
@@ -231,6 +232,7 @@ def tools_call(
     token: TokenOption = None,
 ) -> None:
     """Run one tool as the user and print its result (exit status 1 on failure)."""
+    from ols.approvals.policy import verdict
     from ols.tools.manager import ToolManager
 
     try:
@@ -249,9 +251,12 @@ def tools_call(
         async with ToolManager(target.config) as manager:
             catalogue = await manager.catalogue(target.token)
             spec = catalogue.tools.get(name)
-            if spec is not None and spec.needs_approval and not approve:
-                confirmed = _confirm(name, arguments, spec.annotations.as_hints())
-                if not confirmed:
+            decided = verdict(spec, target.config.approvals) if spec is not None else "run"
+            if decided == "deny":
+                return "denied"
+            if decided == "ask" and not approve:
+                assert spec is not None
+                if not _confirm(name, arguments, spec.annotations.as_hints()):
                     return None
             return await manager.call_tool(target.token, name, arguments)
 
@@ -260,6 +265,9 @@ def tools_call(
     except OlsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
+    if result == "denied":
+        typer.echo(f"refused: the approval policy denies {name} (approvals.always_deny)", err=True)
+        raise typer.Exit(1)
     if result is None:
         typer.echo(
             f"refused: {name} is not read-only; approve it at the prompt or pass --approve",
@@ -331,8 +339,16 @@ def ask(
     llm_model: Annotated[str | None, typer.Option(help="Model name ($OLS_LLM_MODEL).")] = None,
 ) -> None:
     """Ask one question; the answer streams, and every tool call shows as it happens."""
-    from ols.agent.events import TokenEvent, ToolCallEvent, ToolResultEvent, TurnEnd
-    from ols.agent.loop import ToolLoop
+    from ols.agent.events import (
+        ApprovalRequired,
+        TokenEvent,
+        ToolCallEvent,
+        ToolResultEvent,
+        TurnEnd,
+        TurnSuspended,
+    )
+    from ols.agent.gates import policy_gate
+    from ols.agent.loop import Decision, ToolLoop
     from ols.launch import llm_overrides
     from ols.llm.client import LlmClient
     from ols.llm.errors import LlmError
@@ -349,26 +365,47 @@ def ask(
         llm = LlmClient(settings.llm)
         try:
             async with ToolManager(settings) as manager:
-                loop = ToolLoop(llm, manager, settings.agent, settings.llm.context_window)
-                async for event in loop.run(target.token, question):
-                    if isinstance(event, TokenEvent):
-                        typer.echo(event.text, nl=False)
-                    elif isinstance(event, ToolCallEvent):
-                        call = event.call
-                        typer.secho(f"\n→ {call.name} {json.dumps(call.args)}", fg="cyan", err=True)
-                    elif isinstance(event, ToolResultEvent):
-                        result = event.result
-                        first = result.content.strip().splitlines()[:1]
-                        typer.secho(
-                            f"  {result.status}: {first[0][:160] if first else ''}",
-                            fg="green" if result.status != "error" else "red",
-                            err=True,
-                        )
-                    elif isinstance(event, TurnEnd):
-                        typer.echo("")
+                loop = ToolLoop(
+                    llm,
+                    manager,
+                    settings.agent,
+                    settings.llm.context_window,
+                    gate=policy_gate(settings.approvals),
+                )
+                events = loop.run(target.token, question)
+                while events is not None:
+                    events = await show(loop, events)
         finally:
             await llm.close()
         return 0
+
+    async def show(loop: Any, events: Any) -> Any:
+        """Print one stretch of the turn; the next stretch after approvals, if any."""
+        decisions: dict[str, Decision] = {}
+        async for event in events:
+            if isinstance(event, TokenEvent):
+                typer.echo(event.text, nl=False)
+            elif isinstance(event, ToolCallEvent):
+                call = event.call
+                typer.secho(f"\n→ {call.name} {json.dumps(call.args)}", fg="cyan", err=True)
+            elif isinstance(event, ToolResultEvent):
+                result = event.result
+                first = result.content.strip().splitlines()[:1]
+                typer.secho(
+                    f"  {result.status}: {first[0][:160] if first else ''}",
+                    fg="green" if result.status != "error" else "red",
+                    err=True,
+                )
+            elif isinstance(event, ApprovalRequired):
+                call = event.pending.call
+                approved = _confirm(call.name, call.args, event.pending.annotations)
+                reason = "" if approved else "declined at the prompt"
+                decisions[call.id] = Decision(approved, reason)
+            elif isinstance(event, TurnSuspended):
+                return loop.resume(target.token, event.state, decisions)
+            elif isinstance(event, TurnEnd):
+                typer.echo("")
+        return None
 
     try:
         raise typer.Exit(asyncio.run(run()))

@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ols.agent.settings import AgentSettings
+from ols.approvals.policy import ApprovalSettings
 from ols.auth.settings import AuthSettings
 from ols.errors import ConfigurationError
 from ols.llm.settings import LlmSettings
@@ -37,6 +38,7 @@ class OlsConfig(BaseModel):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 

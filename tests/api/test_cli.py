@@ -117,3 +117,74 @@ def test_ols_serve_with_only_a_sandbox_and_an_llm_url(
         process.wait(timeout=15)
     assert response.status_code == 200, response.text
     assert response.json()["response"] == "hello alice"
+
+
+def _ask_in_a_terminal(sandbox: SandboxHandle, llm: ScriptedLLM, answer: str) -> tuple[int, str]:
+    """Run `ols ask` with a pseudo-terminal as stdin, answering the approval prompt."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ols",
+            "ask",
+            "scale web to 5",
+            "--sandbox",
+            str(sandbox.state_dir),
+            "--user",
+            "alice",
+            "--llm-url",
+            llm.url,
+            "--llm-model",
+            llm.model,
+        ],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    os.close(terminal)
+    try:
+        os.write(controller, answer.encode())
+        output, _ = process.communicate(timeout=120)
+    finally:
+        os.close(controller)
+    return process.returncode, output
+
+
+def test_ols_ask_asks_before_a_write_and_obeys_the_answer(
+    sandbox: SandboxHandle, scripted_llm: ScriptedLLM
+) -> None:
+    scale = (
+        "resources_scale",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": "web",
+            "namespace": "team-a",
+            "scale": 5,
+        },
+    )
+    deployment = "/apis/apps/v1/namespaces/team-a/deployments/web"
+    scripted_llm.script(tool_calls(scale), reply("Left web alone."))
+    code, output = _ask_in_a_terminal(sandbox, scripted_llm, "n\n")
+    assert code == 0, output
+    assert "resources_scale is not read-only" in output and "Run it?" in output
+    assert "declined" in scripted_llm.requests[-1].text()
+    with sandbox.client("admin") as admin:
+        assert admin.get(deployment).json()["spec"]["replicas"] == 3
+    scripted_llm.reset()
+    scripted_llm.script(tool_calls(scale), reply("Scaled."))
+    code, output = _ask_in_a_terminal(sandbox, scripted_llm, "y\n")
+    with sandbox.client("admin") as admin:
+        replicas = admin.get(deployment).json()["spec"]["replicas"]
+        admin.patch(
+            deployment + "/scale",
+            content='{"spec": {"replicas": 3}}',
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+    assert code == 0, output
+    assert replicas == 5
+    assert "Scaled." in output

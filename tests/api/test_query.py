@@ -139,32 +139,6 @@ def test_unknown_tools_and_bad_arguments_go_back_to_the_model(
     assert "not a JSON object" in scripted_llm.requests[2].text()
 
 
-def test_write_tools_do_not_run_without_approval(
-    service: ServiceHandle, scripted_llm: ScriptedLLM, sandbox: SandboxHandle
-) -> None:
-    scripted_llm.script(
-        tool_calls(
-            (
-                "resources_scale",
-                {
-                    "apiVersion": "apps/v1",
-                    "kind": "Deployment",
-                    "name": "web",
-                    "namespace": "team-a",
-                    "scale": 7,
-                },
-            )
-        ),
-        reply("I would scale it."),
-    )
-    before = len(sandbox.audit())
-    with service.client("alice") as client:
-        body = client.post("/v1/query", json={"query": "scale web to 7"}).json()
-    (result,) = body["tool_results"]
-    assert result["status"] == "error" and "approves" in result["content"]
-    assert not [e for e in sandbox.audit()[before:] if e.get("subresource") == "scale"]
-
-
 def test_authentication(service: ServiceHandle, scripted_llm: ScriptedLLM) -> None:
     with service.client() as anonymous:
         missing = anonymous.post("/v1/query", json={"query": "hi"})

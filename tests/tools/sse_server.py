@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
+from pydantic import BaseModel
 
 server = MCPServer("sse-test")
 seen_authorization: list[str] = []
@@ -36,6 +37,17 @@ async def grow(ctx: Context) -> str:
         server.add_tool(lambda: "I grew", name="grown", description="Added at run time.")
     await ctx.session.send_tool_list_changed()
     return "grown"
+
+
+class Confirmation(BaseModel):
+    confirm: bool
+
+
+@server.tool()
+async def confirm_then_act(ctx: Context) -> str:
+    """Ask the client to confirm through elicitation; report what it answered."""
+    answer = await ctx.elicit("Really do it?", Confirmation)
+    return answer.action
 
 
 def app() -> Any:

@@ -102,3 +102,13 @@ def test_list_changed_refreshes_the_catalogue_before_it_expires(sse_url: str) ->
     assert "grown" not in before
     assert "grown" in after
     assert grown.ok and grown.text == "I grew"
+
+
+def test_a_server_asking_for_confirmation_is_declined(sse_url: str) -> None:
+    async def main() -> ToolResult:
+        async with ToolManager(_config(sse_url)) as manager:
+            return await manager.call_tool(UserToken("t"), "confirm_then_act", {})
+
+    result = asyncio.run(main())
+    assert result.ok, result.text
+    assert result.text == "decline"

@@ -83,4 +83,39 @@ class TurnEnd:
     rounds: int
 
 
-AgentEvent = TokenEvent | ToolCallEvent | ToolResultEvent | TurnEnd
+@dataclass(frozen=True)
+class PendingCall:
+    """A call that waits for the user's approval."""
+
+    call: ToolCallRecord
+    description: str
+    annotations: dict[str, Any]
+
+    def as_api(self, approval_id: str) -> dict[str, Any]:
+        """The reference's `approval_required` fields."""
+        return {
+            "approval_id": approval_id,
+            "tool_name": self.call.name,
+            "tool_description": self.description,
+            "tool_args": self.call.args,
+            "tool_annotation": self.annotations,
+            "call_id": self.call.id,
+            "server_name": self.call.server_name,
+        }
+
+
+@dataclass(frozen=True)
+class ApprovalRequired:
+    pending: PendingCall
+
+
+@dataclass(frozen=True)
+class TurnSuspended:
+    """The turn stopped for approvals; `state` (a `TurnState`) continues it."""
+
+    state: Any
+
+
+AgentEvent = (
+    TokenEvent | ToolCallEvent | ToolResultEvent | ApprovalRequired | TurnSuspended | TurnEnd
+)

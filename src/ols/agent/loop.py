@@ -1,4 +1,4 @@
-"""`run_tool_loop`: question + history + tools -> rounds of LLM and tool calls -> answer.
+"""`ToolLoop`: question + history + tools -> rounds of LLM and tool calls -> answer.
 
 - At most `max_rounds` rounds; on the last one the tools are withheld, so the model answers.
 - A round's tool calls run concurrently; results are reported as they finish and fed back
@@ -7,7 +7,9 @@
 - The same call with the same arguments twice in one turn is answered from the first result.
 - Tool output has a budget (a share of the context window), spent per round and split
   evenly across the round's calls; results over their share are cut at a line boundary.
-- Whether a call may run at all is the `ToolGate`'s decision, not the loop's.
+- Whether a call may run is the `ToolGate`'s decision: run, deny, or ask the user. Calls
+  that need asking stop the turn after the round's other calls ran (`TurnSuspended`, whose
+  state is plain JSON); `resume` continues it once the user decided.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from ols.agent.events import (
     AgentEvent,
+    ApprovalRequired,
+    PendingCall,
     TokenEvent,
     ToolCallEvent,
     ToolCallRecord,
     ToolResultEvent,
     ToolResultRecord,
     TurnEnd,
+    TurnSuspended,
 )
 from ols.agent.prompts import SYSTEM_PROMPT
 from ols.agent.settings import AgentSettings
@@ -42,7 +47,7 @@ DO_NOT_RETRY = "Do not retry this exact tool call."
 
 @dataclass(frozen=True)
 class GateDecision:
-    allowed: bool
+    verdict: Literal["run", "ask", "deny"]
     reason: str = ""
 
 
@@ -50,16 +55,62 @@ ToolGate = Callable[[ToolSpec, Mapping[str, Any]], Awaitable[GateDecision]]
 
 
 async def read_only_gate(spec: ToolSpec, arguments: Mapping[str, Any]) -> GateDecision:
-    """Until approvals exist, only read-only tools run: a tool that may change the cluster
-    needs a recorded approval by the user, which this gate cannot give."""
-    if spec.read_only:
-        return GateDecision(True)
-    return GateDecision(
-        False,
-        f"{spec.name} may change the cluster, so it runs only after the user approves it, and "
-        "this service cannot ask for approval yet. Tell the user the exact change you would "
-        f"make instead. {DO_NOT_RETRY}",
-    )
+    """Run read-only tools; ask about everything else."""
+    return GateDecision("run" if spec.read_only else "ask")
+
+
+@dataclass
+class TurnState:
+    """Everything needed to continue a turn later, in another process: plain JSON."""
+
+    messages: list[dict[str, Any]]
+    calls: list[ToolCallRecord] = field(default_factory=list)
+    results: list[ToolResultRecord] = field(default_factory=list)
+    seen: dict[str, ToolResultRecord] = field(default_factory=dict)
+    round: int = 0  # the last round that ran (or is suspended)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    truncated: bool = False
+    tool_budget: int = 0
+    # the suspended round
+    round_order: list[str] = field(default_factory=list)
+    round_results: dict[str, ToolResultRecord] = field(default_factory=dict)
+    pending: list[PendingCall] = field(default_factory=list)
+    budget_bytes_per_call: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TurnState:
+        return cls(
+            messages=list(data["messages"]),
+            calls=[ToolCallRecord(**c) for c in data["calls"]],
+            results=[ToolResultRecord(**r) for r in data["results"]],
+            seen={k: ToolResultRecord(**v) for k, v in data["seen"].items()},
+            round=data["round"],
+            input_tokens=data["input_tokens"],
+            output_tokens=data["output_tokens"],
+            truncated=data["truncated"],
+            tool_budget=data["tool_budget"],
+            round_order=list(data["round_order"]),
+            round_results={k: ToolResultRecord(**v) for k, v in data["round_results"].items()},
+            pending=[
+                PendingCall(
+                    call=ToolCallRecord(**p["call"]),
+                    description=p["description"],
+                    annotations=p["annotations"],
+                )
+                for p in data["pending"]
+            ],
+            budget_bytes_per_call=data["budget_bytes_per_call"],
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    approved: bool
+    reason: str = ""
 
 
 def _openai_tools(specs: Sequence[ToolSpec]) -> list[dict[str, Any]]:
@@ -67,16 +118,16 @@ def _openai_tools(specs: Sequence[ToolSpec]) -> list[dict[str, Any]]:
         {
             "type": "function",
             "function": {
-                "name": spec.name,
-                "description": spec.description,
-                "parameters": dict(spec.input_schema),
+                "name": s.name,
+                "description": s.description,
+                "parameters": dict(s.input_schema),
             },
         }
-        for spec in specs
+        for s in specs
     ]
 
 
-def _call_key(name: str, arguments: Mapping[str, Any]) -> str:
+def call_key(name: str, arguments: Mapping[str, Any]) -> str:
     return name + "\x00" + json.dumps(arguments, sort_keys=True, default=str)
 
 
@@ -96,12 +147,6 @@ def history_messages(
     return kept, False
 
 
-@dataclass
-class _Round:
-    number: int
-    budget_bytes_per_call: int
-
-
 class ToolLoop:
     def __init__(
         self,
@@ -117,96 +162,126 @@ class ToolLoop:
         self.context_window = context_window
         self.gate = gate
 
+    async def _catalogue(self, token: UserToken | None) -> dict[str, ToolSpec]:
+        if token is None:
+            return {}
+        try:
+            return (await self.tools.catalogue(token)).tools
+        except NoUserToken:
+            return {}
+
     async def run(
-        self,
-        token: UserToken | None,
-        question: str,
-        history: Sequence[tuple[str, str]] = (),
+        self, token: UserToken | None, question: str, history: Sequence[tuple[str, str]] = ()
     ) -> AsyncIterator[AgentEvent]:
-        catalogue = {}
-        if token is not None:
-            try:
-                catalogue = (await self.tools.catalogue(token)).tools
-            except NoUserToken:
-                catalogue = {}
-        specs = sorted(catalogue.values(), key=lambda s: s.name)
-        tool_defs = _openai_tools(specs)
         past, truncated = history_messages(
             history, int(self.context_window * self.settings.history_budget_ratio)
         )
-        messages: list[dict[str, Any]] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            *past,
-            {"role": "user", "content": question},
-        ]
-        tool_budget = int(self.context_window * self.settings.tool_budget_ratio)
-        calls: list[ToolCallRecord] = []
-        results: list[ToolResultRecord] = []
-        seen: dict[str, ToolResultRecord] = {}
-        input_tokens = output_tokens = 0
+        state = TurnState(
+            messages=[
+                {"role": "system", "content": SYSTEM_PROMPT},
+                *past,
+                {"role": "user", "content": question},
+            ],
+            truncated=truncated,
+            tool_budget=int(self.context_window * self.settings.tool_budget_ratio),
+        )
+        async for event in self._rounds(token, state, await self._catalogue(token)):
+            yield event
+
+    async def resume(
+        self, token: UserToken | None, state: TurnState, decisions: Mapping[str, Decision]
+    ) -> AsyncIterator[AgentEvent]:
+        """Continue a suspended turn: run the approved calls exactly as stored, report the
+        declined ones to the model as declined, then go on with the next round."""
+        catalogue = await self._catalogue(token)
+        for pending in state.pending:
+            call = pending.call
+            decision = decisions.get(call.id, Decision(False, "no decision was recorded"))
+            if decision.approved:
+                outcome = await self.tools.call_tool(token, call.name, call.args)
+                result = _from_tool_result(call, outcome, state.budget_bytes_per_call)
+            else:
+                why = f": {decision.reason}" if decision.reason else ""
+                result = _refused(
+                    call, "declined", f"The user declined this call{why}. {DO_NOT_RETRY}"
+                )
+            state.round_results[call.id] = result
+            state.seen[call_key(call.name, call.args)] = result
+            yield ToolResultEvent(result)
+        state.pending = []
+        self._close_round(state)
+        async for event in self._rounds(token, state, catalogue):
+            yield event
+
+    async def _rounds(
+        self, token: UserToken | None, state: TurnState, catalogue: dict[str, ToolSpec]
+    ) -> AsyncIterator[AgentEvent]:
+        tool_defs = _openai_tools(sorted(catalogue.values(), key=lambda s: s.name))
         answer = ""
-        rounds = 0
-        for number in range(1, self.settings.max_rounds + 1):
-            rounds = number
-            last = number == self.settings.max_rounds
+        while state.round < self.settings.max_rounds:
+            state.round += 1
+            last = state.round == self.settings.max_rounds
             offered = tool_defs if tool_defs and not last else None
             turn: LlmTurn | None = None
-            async for event in self.llm.stream(messages, offered):
+            async for event in self.llm.stream(state.messages, offered):
                 if isinstance(event, TextDelta):
                     yield TokenEvent(event.text)
                 elif isinstance(event, TurnComplete):
                     turn = event.turn
             assert turn is not None  # the client always ends a stream with TurnComplete
-            input_tokens += turn.usage.input_tokens
-            output_tokens += turn.usage.output_tokens
+            state.input_tokens += turn.usage.input_tokens
+            state.output_tokens += turn.usage.output_tokens
             if not turn.tool_calls or offered is None:
                 answer = turn.text
                 break
-            messages.append(_assistant_message(turn))
-            per_call = max(
-                int(tool_budget * self.settings.round_cap_fraction) // len(turn.tool_calls), 0
+            state.messages.append(_assistant_message(turn))
+            per_call = int(state.tool_budget * self.settings.round_cap_fraction) // len(
+                turn.tool_calls
             )
-            this_round = _Round(number, per_call * BYTES_PER_TOKEN)
-            records = [self._record(call, number, catalogue) for call in turn.tool_calls]
+            state.budget_bytes_per_call = max(per_call, 0) * BYTES_PER_TOKEN
+            records = [_record(call, state.round, catalogue) for call in turn.tool_calls]
+            state.round_order = [r.id for r in records]
+            state.round_results = {}
             for record in records:
-                calls.append(record)
+                state.calls.append(record)
                 yield ToolCallEvent(record)
-            finished: dict[str, ToolResultRecord] = {}
-            async for result in self._run_round(
-                token, turn.tool_calls, records, catalogue, seen, this_round
-            ):
-                finished[result.id] = result
-                yield ToolResultEvent(result)
-            for record in records:
-                result = finished[record.id]
-                results.append(result)
-                tool_budget -= count_tokens(result.content)
-                messages.append(
-                    {"role": "tool", "tool_call_id": record.id, "content": result.content}
-                )
-            tool_budget = max(tool_budget, 0)
+            async for result in self._run_round(token, turn.tool_calls, records, catalogue, state):
+                yield result
+            if state.pending:
+                for pending in state.pending:
+                    yield ApprovalRequired(pending)
+                yield TurnSuspended(state)
+                return
+            self._close_round(state)
         if not answer:
             answer = (
-                "I could not reach an answer within the allowed number of steps. Here is what "
-                "I looked at: " + ", ".join(c.name for c in calls)
-                if calls
+                "I could not reach an answer within the allowed number of steps. I looked at: "
+                + ", ".join(c.name for c in state.calls)
+                if state.calls
                 else "I could not produce an answer. Please rephrase the question."
             )
-        yield TurnEnd(answer, calls, results, input_tokens, output_tokens, truncated, rounds)
+        yield TurnEnd(
+            answer,
+            state.calls,
+            state.results,
+            state.input_tokens,
+            state.output_tokens,
+            state.truncated,
+            state.round,
+        )
 
     @staticmethod
-    def _record(
-        call: ToolCallRequest, number: int, catalogue: Mapping[str, ToolSpec]
-    ) -> ToolCallRecord:
-        spec = catalogue.get(call.name)
-        return ToolCallRecord(
-            id=call.id,
-            name=call.name,
-            args=dict(call.arguments),
-            round=number,
-            server_name=spec.server if spec else None,
-            tool_meta={"annotations": spec.annotations.as_hints()} if spec else {},
-        )
+    def _close_round(state: TurnState) -> None:
+        """Feed the finished round's results to the model, in the order it asked."""
+        for call_id in state.round_order:
+            result = state.round_results[call_id]
+            state.results.append(result)
+            state.tool_budget = max(state.tool_budget - count_tokens(result.content), 0)
+            state.messages.append(
+                {"role": "tool", "tool_call_id": call_id, "content": result.content}
+            )
+        state.round_order = []
+        state.round_results = {}
 
     async def _run_round(
         self,
@@ -214,53 +289,85 @@ class ToolLoop:
         requests: Sequence[ToolCallRequest],
         records: Sequence[ToolCallRecord],
         catalogue: Mapping[str, ToolSpec],
-        seen: dict[str, ToolResultRecord],
-        this_round: _Round,
-    ) -> AsyncIterator[ToolResultRecord]:
-        """Run the round's calls concurrently, yielding results as they finish."""
-        pending: list[asyncio.Task[ToolResultRecord]] = []
+        state: TurnState,
+    ) -> AsyncIterator[ToolResultEvent]:
+        """Run the round's calls that may run, concurrently, yielding results as they
+        finish; calls that need approval become `state.pending`."""
+        tasks: list[asyncio.Task[ToolResultRecord]] = []
         in_round: dict[str, asyncio.Task[ToolResultRecord]] = {}
         for request, record in zip(requests, records, strict=True):
-            key = _call_key(request.name, request.arguments)
-            if request.parse_error is None and key in seen:
-                yield _repeat(record, seen[key])
+            key = call_key(request.name, request.arguments)
+            spec = catalogue.get(request.name)
+            if request.parse_error is not None:
+                done = _refused(
+                    record,
+                    "invalid_arguments",
+                    f"The arguments of {request.name} are not a JSON object "
+                    f"({request.parse_error}). {DO_NOT_RETRY}",
+                )
+            elif key in state.seen:
+                done = _repeat(record, state.seen[key])
+            elif key in in_round:
+                tasks.append(asyncio.create_task(_repeat_after(record, in_round[key])))
                 continue
-            if request.parse_error is None and key in in_round:
-                pending.append(asyncio.create_task(_repeat_after(record, in_round[key])))
-                continue
-            task = asyncio.create_task(
-                self._run_one(token, request, record, catalogue.get(request.name), this_round)
-            )
-            if request.parse_error is None:
-                in_round[key] = task
-            pending.append(task)
-        for next_done in asyncio.as_completed(pending):
+            else:
+                decision = await self.gate(spec, request.arguments) if spec else None
+                if decision is not None and decision.verdict == "deny":
+                    done = _refused(
+                        record,
+                        "denied",
+                        f"{request.name} is not allowed by this service's policy. "
+                        f"{decision.reason} {DO_NOT_RETRY}".replace("  ", " "),
+                    )
+                elif decision is not None and decision.verdict == "ask":
+                    assert spec is not None
+                    state.pending.append(
+                        PendingCall(
+                            call=record,
+                            description=spec.description,
+                            annotations=spec.annotations.as_hints(),
+                        )
+                    )
+                    continue
+                else:
+                    task = asyncio.create_task(
+                        self._execute(token, request, record, state.budget_bytes_per_call)
+                    )
+                    in_round[key] = task
+                    tasks.append(task)
+                    continue
+            state.round_results[record.id] = done
+            yield ToolResultEvent(done)
+        for next_done in asyncio.as_completed(tasks):
             result = await next_done
-            yield result
+            state.round_results[result.id] = result
+            yield ToolResultEvent(result)
         for key, task in in_round.items():
-            seen[key] = task.result()
+            state.seen[key] = task.result()
 
-    async def _run_one(
+    async def _execute(
         self,
         token: UserToken | None,
         request: ToolCallRequest,
         record: ToolCallRecord,
-        spec: ToolSpec | None,
-        this_round: _Round,
+        budget_bytes: int,
     ) -> ToolResultRecord:
-        if request.parse_error is not None:
-            return _refused(
-                record,
-                "invalid_arguments",
-                f"The arguments of {request.name} are not a JSON object "
-                f"({request.parse_error}). {DO_NOT_RETRY}",
-            )
-        if spec is not None:
-            decision = await self.gate(spec, request.arguments)
-            if not decision.allowed:
-                return _refused(record, "not_approved", decision.reason)
         outcome = await self.tools.call_tool(token, request.name, request.arguments)
-        return _from_tool_result(record, outcome, this_round.budget_bytes_per_call)
+        return _from_tool_result(record, outcome, budget_bytes)
+
+
+def _record(
+    call: ToolCallRequest, number: int, catalogue: Mapping[str, ToolSpec]
+) -> ToolCallRecord:
+    spec = catalogue.get(call.name)
+    return ToolCallRecord(
+        id=call.id,
+        name=call.name,
+        args=dict(call.arguments),
+        round=number,
+        server_name=spec.server if spec else None,
+        tool_meta={"annotations": spec.annotations.as_hints()} if spec else {},
+    )
 
 
 def _assistant_message(turn: LlmTurn) -> dict[str, Any]:
@@ -289,11 +396,11 @@ def _from_tool_result(
 ) -> ToolResultRecord:
     text = outcome.text
     cut = outcome.truncated
-    if budget_bytes > 0 and len(text.encode()) > budget_bytes:
+    if budget_bytes <= 0:
+        text, cut = "[output withheld: the tool-output budget of this turn is spent]", True
+    elif len(text.encode()) > budget_bytes:
         text, more_cut, _ = truncate_text(text, budget_bytes)
         cut = cut or more_cut
-    elif budget_bytes <= 0:
-        text, cut = "[output withheld: the tool-output budget of this turn is spent]", True
     if not outcome.ok:
         text = f"ERROR ({outcome.error}): {text}"
         if outcome.error in ("unknown_tool", "invalid_arguments"):

@@ -18,15 +18,28 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from ols.agent.events import TokenEvent, ToolCallEvent, ToolResultEvent, TurnEnd
-from ols.agent.loop import ToolLoop
+from ols.agent.events import (
+    AgentEvent,
+    ApprovalRequired,
+    PendingCall,
+    TokenEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TurnEnd,
+    TurnSuspended,
+)
+from ols.agent.gates import policy_gate
+from ols.agent.loop import Decision, ToolLoop, TurnState
 from ols.api.metrics import Metrics
 from ols.api.models import (
+    ApprovalDecisionRequest,
     ConversationUpdateRequest,
     FeedbackRequest,
     LLMRequest,
     LLMResponse,
 )
+from ols.approvals.policy import warn_if_unguarded
+from ols.approvals.store import ApprovalConflict, ApprovalNotFound, ApprovalStore
 from ols.auth.authenticator import (
     AuthenticatedUser,
     Authenticator,
@@ -40,6 +53,7 @@ from ols.errors import ConfigurationError
 from ols.llm.client import LlmClient
 from ols.llm.errors import LlmError
 from ols.storage.conversations import ConversationNotFound, ConversationStore, StoredTurn
+from ols.storage.database import Database
 from ols.tools.manager import ToolManager
 
 log = logging.getLogger(__name__)
@@ -50,18 +64,42 @@ IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 class Services:
     config: OlsConfig
     tools: ToolManager
+    database: Database
     store: ConversationStore
+    approvals: ApprovalStore
     authenticator: Authenticator
     metrics: Metrics
     llm: LlmClient | None
     llm_problem: str | None
+
+    def loop(self) -> ToolLoop:
+        """A tool loop, or 503 when no LLM is configured."""
+        if self.llm is None:
+            raise HTTPException(
+                503,
+                _detail(
+                    "No LLM is configured, so the service cannot answer yet",
+                    f"{self.llm_problem} (set OLS_LLM_URL and OLS_LLM_MODEL, or llm.url and "
+                    "llm.model in the configuration, then restart)",
+                ),
+            )
+        return ToolLoop(
+            self.llm,
+            self.tools,
+            self.config.agent,
+            self.config.llm.context_window,
+            gate=policy_gate(self.config.approvals),
+        )
+
+    def llm_labels(self) -> tuple[str, str]:
+        return ("openai-compatible", self.config.llm.model or "")
 
     async def close(self) -> None:
         await self.tools.close()
         if self.llm is not None:
             await self.llm.close()
         await self.authenticator.close()
-        self.store.close()
+        self.database.close()
 
 
 def _authenticator(config: OlsConfig, service_token: UserToken | None) -> Authenticator:
@@ -98,10 +136,14 @@ def build_services(config: OlsConfig, *, service_token: UserToken | None = None)
     except ConfigurationError as exc:
         problem = str(exc)
         log.warning("no LLM configured: %s", problem)
+    warn_if_unguarded(config.approvals)
+    database = Database(config.database.url)
     return Services(
         config=config,
         tools=ToolManager(config, observer=observe),
-        store=ConversationStore(config.database.url),
+        database=database,
+        store=ConversationStore(database),
+        approvals=ApprovalStore(database),
         authenticator=_authenticator(config, service_token),
         metrics=metrics,
         llm=llm,
@@ -154,18 +196,6 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
         services.metrics.response_duration.labels(path).observe(time.monotonic() - started)
         return response
 
-    def loop_or_503() -> ToolLoop:
-        if services.llm is None:
-            raise HTTPException(
-                503,
-                _detail(
-                    "No LLM is configured, so the service cannot answer yet",
-                    f"{services.llm_problem} (set OLS_LLM_URL and OLS_LLM_MODEL, or llm.url and "
-                    "llm.model in the configuration, then restart)",
-                ),
-            )
-        return ToolLoop(services.llm, services.tools, config.agent, config.llm.context_window)
-
     async def history_of(
         user: AuthenticatedUser, conversation_id: str | None
     ) -> list[tuple[str, str]]:
@@ -179,88 +209,72 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
             ) from exc
         return [(t.query, t.response) for t in turns]
 
-    def llm_labels() -> tuple[str, str]:
-        return ("openai-compatible", config.llm.model or "")
-
     @app.post("/v1/query", response_model=LLMResponse)
     async def query(body: LLMRequest, user: CurrentUser) -> LLMResponse:
-        loop = loop_or_503()
+        loop = services.loop()
         history = await history_of(user, body.conversation_id)
-        services.metrics.llm_calls.labels(*llm_labels()).inc()
-        end: TurnEnd | None = None
-        try:
-            async for event in loop.run(user.token, body.full_query(), history):
-                if isinstance(event, TurnEnd):
-                    end = event
-        except LlmError as exc:
-            services.metrics.llm_failures.labels(*llm_labels()).inc()
-            raise HTTPException(503, _detail("The LLM could not answer", str(exc))) from exc
-        assert end is not None
-        conversation_id = await _save(services, user, body, end)
-        _count_tokens(services, end, llm_labels())
-        return LLMResponse(
-            conversation_id=conversation_id,
-            response=end.answer,
-            truncated=end.truncated,
-            input_tokens=end.input_tokens,
-            output_tokens=end.output_tokens,
-            tool_calls=[c.as_api() for c in end.tool_calls],
-            tool_results=[r.as_api() for r in end.tool_results],
+        turn = _Turn(
+            body.conversation_id or services.store.new_id(),
+            body.conversation_id is None,
+            body.query,
         )
+        return await _answer(services, user, turn, loop.run(user.token, body.full_query(), history))
 
     @app.post("/v1/streaming_query")
     async def streaming_query(body: LLMRequest, user: CurrentUser) -> StreamingResponse:
-        loop = loop_or_503()
+        loop = services.loop()
         history = await history_of(user, body.conversation_id)
-        conversation_id = body.conversation_id or services.store.new_id()
+        turn = _Turn(
+            body.conversation_id or services.store.new_id(),
+            body.conversation_id is None,
+            body.query,
+        )
         json_mode = body.media_type == "application/json"
-        services.metrics.llm_calls.labels(*llm_labels()).inc()
+        events = _stream(
+            services, user, turn, loop.run(user.token, body.full_query(), history), json_mode
+        )
+        return StreamingResponse(
+            events, media_type="text/event-stream" if json_mode else "text/plain"
+        )
 
-        async def events() -> AsyncIterator[str]:
-            frame = _json_frame if json_mode else _text_frame
-            yield frame("start", {"conversation_id": conversation_id})
-            token_id = 0
-            try:
-                async for event in loop.run(user.token, body.full_query(), history):
-                    if isinstance(event, TokenEvent):
-                        yield frame("token", {"id": token_id, "token": event.text})
-                        token_id += 1
-                    elif isinstance(event, ToolCallEvent):
-                        yield frame("tool_call", event.call.as_api())
-                    elif isinstance(event, ToolResultEvent):
-                        yield frame("tool_result", event.result.as_api())
-                    elif isinstance(event, TurnEnd):
-                        await _save(services, user, body, event, conversation_id)
-                        _count_tokens(services, event, llm_labels())
-                        yield frame(
-                            "end",
-                            {
-                                "referenced_documents": [],
-                                "truncated": event.truncated,
-                                "input_tokens": event.input_tokens,
-                                "output_tokens": event.output_tokens,
-                                "reasoning_tokens": 0,
-                            },
-                        )
-            except LlmError as exc:
-                services.metrics.llm_failures.labels(*llm_labels()).inc()
-                yield frame(
-                    "error",
-                    {"status_code": 503, "response": "The LLM could not answer", "cause": str(exc)},
-                )
-            except Exception as exc:  # the stream has started: report, never crash
-                log.exception("streaming query failed")
-                yield frame(
-                    "error",
-                    {
-                        "status_code": 500,
-                        "response": "The answer failed inside ols",
-                        "cause": type(exc).__name__,
-                    },
-                )
-
-        media = "text/event-stream" if json_mode else "text/plain"
-        return StreamingResponse(events(), media_type=media)
+    @app.post("/v1/tool-approvals/decision", response_model=None)
+    async def decide(
+        body: ApprovalDecisionRequest,
+        user: CurrentUser,
+        accept: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        try:
+            outcome = await services.approvals.decide(
+                user_id=user.user_id,
+                approval_id=body.approval_id,
+                approved=body.approved,
+                reason=body.reason,
+            )
+        except ApprovalNotFound as exc:
+            raise HTTPException(
+                404, _detail("Approval not found", f"no pending approval {body.approval_id}")
+            ) from exc
+        except ApprovalConflict as exc:
+            raise HTTPException(409, _detail("The approval cannot be decided", str(exc))) from exc
+        if outcome.resume is None:
+            return {
+                "approval_id": outcome.approval_id,
+                "approved": outcome.approved,
+                "remaining": outcome.remaining,
+            }
+        resume = outcome.resume
+        loop = services.loop()
+        state = TurnState.from_json(resume.state)
+        decisions = {
+            k: Decision(approved, reason) for k, (approved, reason) in resume.decisions.items()
+        }
+        turn = _Turn(resume.conversation_id, resume.create_conversation, resume.query)
+        events = loop.resume(user.token, state, decisions)
+        if accept and "text/event-stream" in accept:
+            return StreamingResponse(
+                _stream(services, user, turn, events, True), media_type="text/event-stream"
+            )
+        return await _answer(services, user, turn, events)
 
     @app.get("/v1/conversations")
     async def list_conversations(user: CurrentUser) -> dict[str, Any]:
@@ -361,23 +375,155 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
     return app
 
 
-async def _save(
-    services: Services,
-    user: AuthenticatedUser,
-    body: LLMRequest,
-    end: TurnEnd,
-    conversation_id: str | None = None,
-) -> str:
-    turn = StoredTurn(
-        query=body.query,
+@dataclass(frozen=True)
+class _Turn:
+    conversation_id: str
+    create: bool  # the turn starts a new conversation
+    query: str
+
+
+async def _save(services: Services, user: AuthenticatedUser, turn: _Turn, end: TurnEnd) -> str:
+    stored = StoredTurn(
+        query=turn.query,
         response=end.answer,
         tool_calls=[c.as_api() for c in end.tool_calls],
         tool_results=[r.as_api() for r in end.tool_results],
     )
-    target = body.conversation_id or conversation_id
     return await services.store.append_turn(
-        user.user_id, target, turn, create=body.conversation_id is None
+        user.user_id, turn.conversation_id, stored, create=turn.create
     )
+
+
+async def _suspend(
+    services: Services,
+    user: AuthenticatedUser,
+    turn: _Turn,
+    suspended: TurnSuspended,
+    pending: list[PendingCall],
+) -> list[dict[str, Any]]:
+    issued = await services.approvals.suspend(
+        user_id=user.user_id,
+        conversation_id=turn.conversation_id,
+        create_conversation=turn.create,
+        query=turn.query,
+        state=suspended.state.to_json(),
+        pending=pending,
+        expires_seconds=services.config.approvals.expires_seconds,
+    )
+    return [item.pending.as_api(item.approval_id) for item in issued]
+
+
+async def _answer(
+    services: Services, user: AuthenticatedUser, turn: _Turn, events: AsyncIterator[AgentEvent]
+) -> LLMResponse:
+    """Drive a turn to its end or its next approvals; the /v1/query response."""
+    labels = services.llm_labels()
+    services.metrics.llm_calls.labels(*labels).inc()
+    pending: list[PendingCall] = []
+    try:
+        async for event in events:
+            if isinstance(event, ApprovalRequired):
+                pending.append(event.pending)
+            elif isinstance(event, TurnSuspended):
+                state = event.state
+                return LLMResponse(
+                    conversation_id=turn.conversation_id,
+                    response="",
+                    truncated=state.truncated,
+                    input_tokens=state.input_tokens,
+                    output_tokens=state.output_tokens,
+                    tool_calls=[c.as_api() for c in state.calls],
+                    tool_results=[
+                        r.as_api() for r in [*state.results, *state.round_results.values()]
+                    ],
+                    pending_approvals=await _suspend(services, user, turn, event, pending),
+                )
+            elif isinstance(event, TurnEnd):
+                conversation_id = await _save(services, user, turn, event)
+                _count_tokens(services, event, labels)
+                return LLMResponse(
+                    conversation_id=conversation_id,
+                    response=event.answer,
+                    truncated=event.truncated,
+                    input_tokens=event.input_tokens,
+                    output_tokens=event.output_tokens,
+                    tool_calls=[c.as_api() for c in event.tool_calls],
+                    tool_results=[r.as_api() for r in event.tool_results],
+                )
+    except LlmError as exc:
+        services.metrics.llm_failures.labels(*labels).inc()
+        raise HTTPException(503, _detail("The LLM could not answer", str(exc))) from exc
+    raise HTTPException(500, _detail("The turn ended without an answer", "internal error"))
+
+
+async def _stream(
+    services: Services,
+    user: AuthenticatedUser,
+    turn: _Turn,
+    events: AsyncIterator[AgentEvent],
+    json_mode: bool,
+) -> AsyncIterator[str]:
+    """Drive a turn as a stream of the reference's events."""
+    frame = _json_frame if json_mode else _text_frame
+    labels = services.llm_labels()
+    services.metrics.llm_calls.labels(*labels).inc()
+    yield frame("start", {"conversation_id": turn.conversation_id})
+    token_id = 0
+    pending: list[PendingCall] = []
+    try:
+        async for event in events:
+            if isinstance(event, TokenEvent):
+                yield frame("token", {"id": token_id, "token": event.text})
+                token_id += 1
+            elif isinstance(event, ToolCallEvent):
+                yield frame("tool_call", event.call.as_api())
+            elif isinstance(event, ToolResultEvent):
+                yield frame("tool_result", event.result.as_api())
+            elif isinstance(event, ApprovalRequired):
+                pending.append(event.pending)
+            elif isinstance(event, TurnSuspended):
+                for item in await _suspend(services, user, turn, event, pending):
+                    yield frame("approval_required", item)
+                state = event.state
+                yield frame(
+                    "end",
+                    {
+                        "referenced_documents": [],
+                        "truncated": state.truncated,
+                        "input_tokens": state.input_tokens,
+                        "output_tokens": state.output_tokens,
+                        "reasoning_tokens": 0,
+                        "pending_approvals": len(pending),
+                    },
+                )
+            elif isinstance(event, TurnEnd):
+                await _save(services, user, turn, event)
+                _count_tokens(services, event, labels)
+                yield frame(
+                    "end",
+                    {
+                        "referenced_documents": [],
+                        "truncated": event.truncated,
+                        "input_tokens": event.input_tokens,
+                        "output_tokens": event.output_tokens,
+                        "reasoning_tokens": 0,
+                    },
+                )
+    except LlmError as exc:
+        services.metrics.llm_failures.labels(*labels).inc()
+        yield frame(
+            "error", {"status_code": 503, "response": "The LLM could not answer", "cause": str(exc)}
+        )
+    except Exception as exc:  # the stream has started: report, never crash
+        log.exception("streaming turn failed")
+        yield frame(
+            "error",
+            {
+                "status_code": 500,
+                "response": "The answer failed inside ols",
+                "cause": type(exc).__name__,
+            },
+        )
 
 
 def _count_tokens(services: Services, end: TurnEnd, labels: tuple[str, str]) -> None:

@@ -62,6 +62,8 @@ class LLMResponse(BaseModel):
     available_quotas: dict[str, int] = Field(default_factory=dict)
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     tool_results: list[dict[str, Any]] = Field(default_factory=list)
+    # Calls waiting for the user's approval; the answer continues after the decisions.
+    pending_approvals: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ConversationUpdateRequest(_Request):
@@ -80,3 +82,9 @@ class FeedbackRequest(_Request):
         if self.sentiment is None and not self.user_feedback:
             raise ValueError("give sentiment or user_feedback")
         return self
+
+
+class ApprovalDecisionRequest(_Request):
+    approval_id: str = Field(min_length=1, max_length=64)
+    approved: bool
+    reason: str | None = Field(default=None, max_length=2000)

@@ -6,39 +6,15 @@ indistinguishable from one that does not exist, so ids cannot be probed.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    create_engine,
-    event,
-    select,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    Session,
-    mapped_column,
-    relationship,
-    sessionmaker,
-)
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-T = TypeVar("T")
-
-
-class Base(DeclarativeBase):
-    pass
+from ols.storage.database import Base, Database, as_utc, utc_now
 
 
 class ConversationRow(Base):
@@ -103,45 +79,10 @@ class ConversationNotFound(LookupError):
     """No such conversation for this user (whether or not another user has one)."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite keeps no time zone; every time stored here is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _enable_sqlite_foreign_keys(engine: Engine) -> None:
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragma(dbapi_connection: Any, _: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-
 class ConversationStore:
-    """Synchronous SQLAlchemy underneath; the async methods run it in a worker thread so the
-    event loop never blocks on the database."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, future=True, pool_pre_ping=True)
-        _enable_sqlite_foreign_keys(self.engine)
-        Base.metadata.create_all(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    async def _run(self, work: Callable[[Session], T]) -> T:
-        def in_thread() -> T:
-            with self._sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(in_thread)
+    def __init__(self, database: Database) -> None:
+        database.create_tables(ConversationRow, TurnRow, FeedbackRow)
+        self._run = database.run
 
     @staticmethod
     def _owned(session: Session, user_id: str, conversation_id: str) -> ConversationRow:
@@ -178,7 +119,7 @@ class ConversationStore:
         id); without, the user's existing one (ConversationNotFound otherwise)."""
 
         def work(session: Session) -> str:
-            now = _now()
+            now = utc_now()
             if create:
                 row = ConversationRow(
                     id=conversation_id or self.new_id(),
@@ -216,7 +157,7 @@ class ConversationStore:
             ).all()
             return [
                 ConversationSummary(
-                    r.id, r.topic_summary, _as_utc(r.last_message_at).timestamp(), len(r.turns) * 2
+                    r.id, r.topic_summary, as_utc(r.last_message_at).timestamp(), len(r.turns) * 2
                 )
                 for r in rows
             ]
@@ -261,7 +202,7 @@ class ConversationStore:
                     llm_response=llm_response,
                     sentiment=sentiment,
                     user_feedback=user_feedback,
-                    created_at=_now(),
+                    created_at=utc_now(),
                 )
             )
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from mcp import Client
+from mcp import Client, types
 from mcp.client.session import MessageHandlerFnT
 from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -146,9 +146,21 @@ async def open_session(
                     httpx2.AsyncClient(headers=headers, timeout=timeout)
                 )
                 transport = streamable_http_client(server.url, http_client=http)
-        client = Client(transport, mode="legacy", cache=None, message_handler=message_handler)
+        client = Client(
+            transport,
+            mode="legacy",
+            cache=None,
+            message_handler=message_handler,
+            elicitation_callback=decline_elicitation,
+        )
         await stack.enter_async_context(client)
         yield OpenedSession(client=client, workdir=workdir)
+
+
+async def decline_elicitation(context: Any, params: Any) -> types.ElicitResult:
+    """A server asking to confirm mid-call is declined: ols asks its user before a call
+    that is not read-only is sent, and never lets a server's question stand in for that."""
+    return types.ElicitResult(action="decline")
 
 
 def tool_result_text(content: list[Any]) -> str:
