@@ -108,6 +108,26 @@ def test_alice_approves_and_the_deployment_scales(
     assert history["chat_history"][0]["messages"][1]["content"] == "web now runs 5 replicas."
 
 
+def test_decisions_are_recorded_with_the_call_they_allowed(
+    approvals_service: ServiceHandle, scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    (pending,) = _ask_to_scale(approvals_service, scripted_llm)["pending_approvals"]
+    scripted_llm.script(reply("ok"))
+    with approvals_service.client("alice") as alice:
+        alice.post("/v1/tool-approvals/decision",
+                   json={"approval_id": pending["approval_id"], "approved": True,
+                         "reason": "planned change"})
+    database = sqlite3.connect(tmp_path / "ols.sqlite3")
+    row = database.execute(
+        "SELECT decision, decided_by, decided_at, tool, arguments, reason FROM approvals "
+        "WHERE id = ?", (pending["approval_id"],)).fetchone()
+    database.close()
+    decision, decided_by, decided_at, tool, arguments, reason = row
+    assert (decision, tool, reason) == ("approved", "resources_scale", "planned change")
+    assert decided_by and decided_at
+    assert json.loads(arguments) == SCALE[1]
+
+
 def test_rejection_is_reported_to_the_model(
     approvals_service: ServiceHandle, scripted_llm: ScriptedLLM, sandbox: SandboxHandle
 ) -> None:
