@@ -7,6 +7,7 @@ its state directory: kubeconfigs, tokens, the MCP URL and the audit log.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import ssl
@@ -116,6 +117,24 @@ def stop_sandbox(handle: SandboxHandle) -> None:
     except subprocess.TimeoutExpired:
         handle.process.kill()
         handle.process.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def captured_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every log record of the test session, at DEBUG, in one file: the final token scan
+    reads it (tests/zz_final)."""
+    path = tmp_path_factory.getbasetemp() / "ols-test.log"
+    handler = logging.FileHandler(path)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield path
+    root.removeHandler(handler)
+    root.setLevel(previous)
+    handler.close()
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,8 @@ def start_service(sandbox: SandboxHandle, database: Path, **overrides: Any) -> S
         "database": config.database.model_copy(update={"url": f"sqlite:///{database}"})
     }
     for section, values in overrides.items():
-        update[section] = getattr(config, section).model_copy(update=values)
+        current = getattr(config, section)
+        update[section] = type(current).model_validate({**current.model_dump(), **values})
     config = config.model_copy(update=update)
     app = create_app(config, service_token=service_token)
     with socket.socket() as sock:

@@ -114,13 +114,20 @@ def test_decisions_are_recorded_with_the_call_they_allowed(
     (pending,) = _ask_to_scale(approvals_service, scripted_llm)["pending_approvals"]
     scripted_llm.script(reply("ok"))
     with approvals_service.client("alice") as alice:
-        alice.post("/v1/tool-approvals/decision",
-                   json={"approval_id": pending["approval_id"], "approved": True,
-                         "reason": "planned change"})
+        alice.post(
+            "/v1/tool-approvals/decision",
+            json={
+                "approval_id": pending["approval_id"],
+                "approved": True,
+                "reason": "planned change",
+            },
+        )
     database = sqlite3.connect(tmp_path / "ols.sqlite3")
     row = database.execute(
         "SELECT decision, decided_by, decided_at, tool, arguments, reason FROM approvals "
-        "WHERE id = ?", (pending["approval_id"],)).fetchone()
+        "WHERE id = ?",
+        (pending["approval_id"],),
+    ).fetchone()
     database.close()
     decision, decided_by, decided_at, tool, arguments, reason = row
     assert (decision, tool, reason) == ("approved", "resources_scale", "planned change")

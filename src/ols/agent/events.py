@@ -38,6 +38,7 @@ class ToolResultRecord:
     server_name: str | None = None
     error: str | None = None  # the ToolResult error kind, or the loop's own reason
     structured_content: dict[str, Any] | None = None
+    duration_ms: float = 0.0
 
     def as_api(self) -> dict[str, Any]:
         """The reference's `tool_results` item."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from ols.agent.events import (
@@ -52,6 +53,8 @@ class GateDecision:
 
 
 ToolGate = Callable[[ToolSpec, Mapping[str, Any]], Awaitable[GateDecision]]
+# Told of every call's result as it is produced (the audit trail listens here).
+ResultObserver = Callable[[ToolCallRecord, ToolResultRecord], Awaitable[None]]
 
 
 async def read_only_gate(spec: ToolSpec, arguments: Mapping[str, Any]) -> GateDecision:
@@ -155,12 +158,22 @@ class ToolLoop:
         settings: AgentSettings,
         context_window: int,
         gate: ToolGate = read_only_gate,
+        *,
+        on_result: ResultObserver | None = None,
+        max_concurrent_tool_calls: int = 8,
     ) -> None:
         self.llm = llm
         self.tools = tools
         self.settings = settings
         self.context_window = context_window
         self.gate = gate
+        self._on_result = on_result
+        self._concurrency = max_concurrent_tool_calls
+
+    async def _observed(self, call: ToolCallRecord, result: ToolResultRecord) -> ToolResultEvent:
+        if self._on_result is not None:
+            await self._on_result(call, result)
+        return ToolResultEvent(result)
 
     async def _catalogue(self, token: UserToken | None) -> dict[str, ToolSpec]:
         if token is None:
@@ -198,8 +211,7 @@ class ToolLoop:
             call = pending.call
             decision = decisions.get(call.id, Decision(False, "no decision was recorded"))
             if decision.approved:
-                outcome = await self.tools.call_tool(token, call.name, call.args)
-                result = _from_tool_result(call, outcome, state.budget_bytes_per_call)
+                result = await self._call(token, call, call.args, state.budget_bytes_per_call)
             else:
                 why = f": {decision.reason}" if decision.reason else ""
                 result = _refused(
@@ -207,7 +219,7 @@ class ToolLoop:
                 )
             state.round_results[call.id] = result
             state.seen[call_key(call.name, call.args)] = result
-            yield ToolResultEvent(result)
+            yield await self._observed(call, result)
         state.pending = []
         self._close_round(state)
         async for event in self._rounds(token, state, catalogue):
@@ -295,6 +307,8 @@ class ToolLoop:
         finish; calls that need approval become `state.pending`."""
         tasks: list[asyncio.Task[ToolResultRecord]] = []
         in_round: dict[str, asyncio.Task[ToolResultRecord]] = {}
+        by_id = {record.id: record for record in records}
+        limit = asyncio.Semaphore(self._concurrency)
         for request, record in zip(requests, records, strict=True):
             key = call_key(request.name, request.arguments)
             spec = catalogue.get(request.name)
@@ -331,17 +345,17 @@ class ToolLoop:
                     continue
                 else:
                     task = asyncio.create_task(
-                        self._execute(token, request, record, state.budget_bytes_per_call)
+                        self._execute(token, request, record, state.budget_bytes_per_call, limit)
                     )
                     in_round[key] = task
                     tasks.append(task)
                     continue
             state.round_results[record.id] = done
-            yield ToolResultEvent(done)
+            yield await self._observed(record, done)
         for next_done in asyncio.as_completed(tasks):
             result = await next_done
             state.round_results[result.id] = result
-            yield ToolResultEvent(result)
+            yield await self._observed(by_id[result.id], result)
         for key, task in in_round.items():
             state.seen[key] = task.result()
 
@@ -351,9 +365,22 @@ class ToolLoop:
         request: ToolCallRequest,
         record: ToolCallRecord,
         budget_bytes: int,
+        limit: asyncio.Semaphore,
     ) -> ToolResultRecord:
-        outcome = await self.tools.call_tool(token, request.name, request.arguments)
-        return _from_tool_result(record, outcome, budget_bytes)
+        async with limit:
+            return await self._call(token, record, request.arguments, budget_bytes)
+
+    async def _call(
+        self,
+        token: UserToken | None,
+        record: ToolCallRecord,
+        arguments: Mapping[str, Any],
+        budget_bytes: int,
+    ) -> ToolResultRecord:
+        started = time.monotonic()
+        outcome = await self.tools.call_tool(token, record.name, arguments)
+        result = _from_tool_result(record, outcome, budget_bytes)
+        return replace(result, duration_ms=round((time.monotonic() - started) * 1000, 3))
 
 
 def _record(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,9 @@ from ols.agent.events import (
     PendingCall,
     TokenEvent,
     ToolCallEvent,
+    ToolCallRecord,
     ToolResultEvent,
+    ToolResultRecord,
     TurnEnd,
     TurnSuspended,
 )
@@ -34,6 +36,7 @@ from ols.api.metrics import Metrics
 from ols.api.models import (
     ApprovalDecisionRequest,
     ConversationUpdateRequest,
+    ErrorResponse,
     FeedbackRequest,
     LLMRequest,
     LLMResponse,
@@ -52,6 +55,9 @@ from ols.config import OlsConfig
 from ols.errors import ConfigurationError
 from ols.llm.client import LlmClient
 from ols.llm.errors import LlmError
+from ols.safety.audit import AuditTrail, ToolCallAudit
+from ols.safety.limits import RateLimiter
+from ols.safety.log_scrubbing import install_log_scrubbing
 from ols.storage.conversations import ConversationNotFound, ConversationStore, StoredTurn
 from ols.storage.database import Database
 from ols.tools.manager import ToolManager
@@ -67,13 +73,20 @@ class Services:
     database: Database
     store: ConversationStore
     approvals: ApprovalStore
+    audit: AuditTrail
+    limiter: RateLimiter
     authenticator: Authenticator
     metrics: Metrics
     llm: LlmClient | None
     llm_problem: str | None
 
-    def loop(self) -> ToolLoop:
-        """A tool loop, or 503 when no LLM is configured."""
+    def loop(
+        self,
+        user: AuthenticatedUser,
+        conversation_id: str,
+        approval_ids: Mapping[str, str] | None = None,
+    ) -> ToolLoop:
+        """A tool loop for one user's turn, or 503 when no LLM is configured."""
         if self.llm is None:
             raise HTTPException(
                 503,
@@ -83,12 +96,32 @@ class Services:
                     "llm.model in the configuration, then restart)",
                 ),
             )
+        redactor = self.tools.redactor
+
+        async def audit(call: ToolCallRecord, result: ToolResultRecord) -> None:
+            arguments, _ = redactor.structured(call.args)
+            await self.audit.record(
+                ToolCallAudit(
+                    user_id=user.user_id,
+                    conversation_id=conversation_id,
+                    tool=call.name,
+                    server=result.server_name,
+                    arguments=arguments,
+                    outcome=result.error or result.status,
+                    duration_ms=result.duration_ms,
+                    approval_id=(approval_ids or {}).get(call.id),
+                    round=call.round,
+                )
+            )
+
         return ToolLoop(
             self.llm,
             self.tools,
             self.config.agent,
             self.config.llm.context_window,
             gate=policy_gate(self.config.approvals),
+            on_result=audit,
+            max_concurrent_tool_calls=self.config.safety.limits.max_concurrent_tool_calls,
         )
 
     def llm_labels(self) -> tuple[str, str]:
@@ -99,6 +132,7 @@ class Services:
         if self.llm is not None:
             await self.llm.close()
         await self.authenticator.close()
+        self.audit.close()
         self.database.close()
 
 
@@ -144,6 +178,8 @@ def build_services(config: OlsConfig, *, service_token: UserToken | None = None)
         database=database,
         store=ConversationStore(database),
         approvals=ApprovalStore(database),
+        audit=AuditTrail(database, config.safety.audit_log),
+        limiter=RateLimiter(config.safety.limits.requests_per_minute),
         authenticator=_authenticator(config, service_token),
         metrics=metrics,
         llm=llm,
@@ -164,11 +200,26 @@ async def current_user(
 CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]
 
 
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": description}
+    for code, description in (
+        (401, "No bearer token"),
+        (403, "The token is invalid, or the user may not use the service"),
+        (404, "Not found, or not the caller's"),
+        (409, "The approval was already decided, expired, or its call changed"),
+        (413, "The request, question or attachments are too large"),
+        (429, "Too many requests; see Retry-After"),
+        (503, "No LLM is configured, or it failed"),
+    )
+}
+
+
 def _detail(response: str, cause: str) -> dict[str, str]:
     return {"response": response, "cause": cause}
 
 
 def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> FastAPI:
+    install_log_scrubbing()
     services = build_services(config, service_token=service_token)
 
     @asynccontextmanager
@@ -181,8 +232,22 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
         version="0.1.0",
         lifespan=lifespan,
         description="Answers about your cluster, with your own permissions.",
+        responses=ERROR_RESPONSES,
     )
     app.state.services = services
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        limit = config.safety.limits.max_request_bytes
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return JSONResponse(
+                {"detail": _detail("Request too large", f"the body may be at most {limit} bytes")},
+                413,
+            )
+        return await call_next(request)
 
     @app.middleware("http")
     async def count_requests(
@@ -209,40 +274,64 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
             ) from exc
         return [(t.query, t.response) for t in turns]
 
+    async def begin(body: LLMRequest, user: AuthenticatedUser) -> tuple[_Turn, Any]:
+        """Check limits, redact the question, load history: a turn ready to run."""
+        _check_size(services, body)
+        _rate_limit(services, user)
+        history = await history_of(user, body.conversation_id)
+        redactor = services.tools.redactor
+        turn = _Turn(
+            body.conversation_id or services.store.new_id(),
+            body.conversation_id is None,
+            redactor.text(body.query).text,
+        )
+        loop = services.loop(user, turn.conversation_id)
+        question = redactor.text(body.full_query()).text
+        return turn, loop.run(user.token, question, history)
+
     @app.post("/v1/query", response_model=LLMResponse)
     async def query(body: LLMRequest, user: CurrentUser) -> LLMResponse:
-        loop = services.loop()
-        history = await history_of(user, body.conversation_id)
-        turn = _Turn(
-            body.conversation_id or services.store.new_id(),
-            body.conversation_id is None,
-            body.query,
-        )
-        return await _answer(services, user, turn, loop.run(user.token, body.full_query(), history))
+        turn, events = await begin(body, user)
+        return await _answer(services, user, turn, events)
 
-    @app.post("/v1/streaming_query")
+    @app.post(
+        "/v1/streaming_query",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": "Server-Sent Events (media_type application/json) or "
+                "the plain answer with labelled tool lines (text/plain)",
+                "content": {"text/event-stream": {}, "text/plain": {}},
+            }
+        },
+    )
     async def streaming_query(body: LLMRequest, user: CurrentUser) -> StreamingResponse:
-        loop = services.loop()
-        history = await history_of(user, body.conversation_id)
-        turn = _Turn(
-            body.conversation_id or services.store.new_id(),
-            body.conversation_id is None,
-            body.query,
-        )
+        turn, run = await begin(body, user)
         json_mode = body.media_type == "application/json"
-        events = _stream(
-            services, user, turn, loop.run(user.token, body.full_query(), history), json_mode
-        )
+        events = _stream(services, user, turn, run, json_mode)
         return StreamingResponse(
             events, media_type="text/event-stream" if json_mode else "text/plain"
         )
 
-    @app.post("/v1/tool-approvals/decision", response_model=None)
+    @app.post(
+        "/v1/tool-approvals/decision",
+        response_model=None,
+        responses={
+            200: {
+                "description": "While other approvals of the turn are open: "
+                "{approval_id, approved, remaining}. After the last one: the continued "
+                "turn, as /v1/query answers it or, with Accept: text/event-stream, "
+                "as /v1/streaming_query streams it",
+                "content": {"application/json": {}, "text/event-stream": {}},
+            }
+        },
+    )
     async def decide(
         body: ApprovalDecisionRequest,
         user: CurrentUser,
         accept: Annotated[str | None, Header()] = None,
     ) -> Any:
+        _rate_limit(services, user)
         try:
             outcome = await services.approvals.decide(
                 user_id=user.user_id,
@@ -263,7 +352,7 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
                 "remaining": outcome.remaining,
             }
         resume = outcome.resume
-        loop = services.loop()
+        loop = services.loop(user, resume.conversation_id, resume.approval_ids)
         state = TurnState.from_json(resume.state)
         decisions = {
             k: Decision(approved, reason) for k, (approved, reason) in resume.decisions.items()
@@ -368,7 +457,11 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
     async def liveness() -> dict[str, bool]:
         return {"alive": True}
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+    )
     async def metrics() -> Response:
         return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -523,6 +616,41 @@ async def _stream(
                 "response": "The answer failed inside ols",
                 "cause": type(exc).__name__,
             },
+        )
+
+
+def _check_size(services: Services, body: LLMRequest) -> None:
+    limits = services.config.safety.limits
+    if len(body.query) > limits.max_query_chars:
+        raise HTTPException(
+            413,
+            _detail(
+                "The question is too long",
+                f"{len(body.query)} characters; at most {limits.max_query_chars}",
+            ),
+        )
+    attached = sum(len(a.content) for a in body.attachments)
+    if attached > limits.max_attachments_chars:
+        raise HTTPException(
+            413,
+            _detail(
+                "The attachments are too large",
+                f"{attached} characters in all; at most {limits.max_attachments_chars}",
+            ),
+        )
+
+
+def _rate_limit(services: Services, user: AuthenticatedUser) -> None:
+    wait = services.limiter.take(user.user_id)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            _detail(
+                "Too many requests",
+                f"at most {services.config.safety.limits.requests_per_minute} per minute; "
+                f"retry in {wait:.0f} s",
+            ),
+            headers={"Retry-After": str(max(1, round(wait)))},
         )
 
 

@@ -88,3 +88,9 @@ class ApprovalDecisionRequest(_Request):
     approval_id: str = Field(min_length=1, max_length=64)
     approved: bool
     reason: str | None = Field(default=None, max_length=2000)
+
+
+class ErrorResponse(BaseModel):
+    """Errors: `detail` is `{response, cause}`, or a plain string for 401 and 403."""
+
+    detail: dict[str, str] | str

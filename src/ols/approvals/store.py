@@ -88,6 +88,7 @@ class TurnToResume:
     query: str
     state: dict[str, Any]
     decisions: dict[str, tuple[bool, str]]  # call id -> (approved, reason)
+    approval_ids: dict[str, str]  # call id -> approval id
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ class ApprovalStore:
         assert turn is not None
         approvals = session.scalars(select(ApprovalRow).where(ApprovalRow.turn_id == turn_id))
         decisions = {}
+        approval_ids = {}
         pending_hashes = {
             p["call"]["id"]: call_hash(
                 p["call"]["server_name"], p["call"]["name"], p["call"]["args"]
@@ -226,6 +228,7 @@ class ApprovalStore:
                     "the suspended call differs from the approved one; nothing was run"
                 )
             decisions[approval.call_id] = (approval.decision == "approved", approval.reason or "")
+            approval_ids[approval.call_id] = approval.id
         return TurnToResume(
             turn.id,
             turn.user_id,
@@ -234,6 +237,7 @@ class ApprovalStore:
             turn.query,
             dict(turn.state),
             decisions,
+            approval_ids,
         )
 
     async def decisions_of(self, user_id: str) -> list[dict[str, Any]]:

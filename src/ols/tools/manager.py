@@ -24,6 +24,7 @@ from mcp_types.jsonrpc import CONNECTION_CLOSED
 from ols.auth.token import UserToken
 from ols.config import OlsConfig
 from ols.errors import OlsError
+from ols.safety.redaction import Redactor
 from ols.tools.catalogue import ToolSpec, allowed, merge_servers, tool_spec
 from ols.tools.results import ToolErrorKind, ToolResult, structured_within, truncate_text
 from ols.tools.sessions import PooledSession, SessionClosed, SessionPool
@@ -112,6 +113,8 @@ class ToolManager:
     ) -> None:
         self.config = config
         self._observer = observer
+        # Every result passes through redaction, whoever called: the API, the CLI, the loop.
+        self.redactor = Redactor(config.safety.redaction)
         self.servers: dict[str, McpServerSettings] = {s.name: s for s in config.mcp_servers}
         self._runtime_dir = runtime_dir
         self._listings: dict[str, _Listing] = {}
@@ -315,7 +318,10 @@ class ToolManager:
 
     def _result(self, spec: ToolSpec, args: Mapping[str, Any], result: Any) -> ToolResult:
         limit = self.config.tools.max_result_bytes
-        text, truncated, size = truncate_text(tool_result_text(result.content), limit)
+        # Redact before cutting, so a secret straddling the cut cannot leak half of itself.
+        redacted = self.redactor.text(tool_result_text(result.content)).text
+        text, truncated, size = truncate_text(redacted, limit)
+        structured, _ = self.redactor.structured(result.structured_content)
         error: ToolErrorKind | None = None
         if result.is_error:
             error = "forbidden" if " is forbidden: " in text else "tool_error"
@@ -325,7 +331,7 @@ class ToolManager:
             status="error" if result.is_error else "success",
             text=text,
             server=spec.server,
-            structured_content=structured_within(result.structured_content, limit),
+            structured_content=structured_within(structured, limit),
             error=error,
             truncated=truncated,
             original_bytes=size,

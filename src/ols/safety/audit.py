@@ -1,0 +1,98 @@
+"""The audit trail of tool calls: one JSON line in the audit log and one database row per
+call, with who asked, what ran (arguments redacted), how it ended, how long it took, and
+the approval that allowed it, if any. Never a token."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import JSON, DateTime, Float, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ols.storage.database import Base, Database, utc_now
+
+
+class ToolCallAuditRow(Base):
+    __tablename__ = "tool_call_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[str] = mapped_column(String(256), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tool: Mapped[str] = mapped_column(String(256))
+    server: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(32))
+    duration_ms: Mapped[float] = mapped_column(Float)
+    approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    round: Mapped[int] = mapped_column(Integer)
+
+
+@dataclass(frozen=True)
+class ToolCallAudit:
+    user_id: str
+    conversation_id: str | None
+    tool: str
+    server: str | None
+    arguments: dict[str, Any]  # already redacted
+    outcome: str
+    duration_ms: float
+    approval_id: str | None
+    round: int
+
+
+class AuditTrail:
+    def __init__(self, database: Database, log_path: Path | None) -> None:
+        database.create_tables(ToolCallAuditRow)
+        self._run = database.run
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = log_path.open("a", encoding="utf-8", buffering=1)
+
+    async def record(self, entry: ToolCallAudit) -> None:
+        now = utc_now()
+        if self._file is not None:
+            line = json.dumps(
+                {"time": now.isoformat(), "event": "tool_call", **entry.__dict__}, default=str
+            )
+            with self._lock:
+                self._file.write(line + "\n")
+
+        def work(session: Session) -> None:
+            session.add(ToolCallAuditRow(time=now, **entry.__dict__))
+
+        await self._run(work)
+
+    async def entries(self, user_id: str) -> list[dict[str, Any]]:
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = session.scalars(
+                select(ToolCallAuditRow)
+                .where(ToolCallAuditRow.user_id == user_id)
+                .order_by(ToolCallAuditRow.id)
+            )
+            return [
+                {
+                    "tool": r.tool,
+                    "server": r.server,
+                    "arguments": r.arguments,
+                    "outcome": r.outcome,
+                    "duration_ms": r.duration_ms,
+                    "approval_id": r.approval_id,
+                    "round": r.round,
+                    "conversation_id": r.conversation_id,
+                }
+                for r in rows
+            ]
+
+        return await self._run(work)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
