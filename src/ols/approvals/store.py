@@ -178,7 +178,7 @@ class ApprovalStore:
                 .where(ApprovalRow.id == approval_id, ApprovalRow.decision.is_(None))
                 .values(decision=verdict, reason=reason, decided_at=now, decided_by=user_id)
             )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE result has rowcount
                 raise ApprovalConflict(f"approval {approval_id} was already decided")
             log.info(
                 "approval %s %s by %s: %s %s",
@@ -208,7 +208,7 @@ class ApprovalStore:
             .where(SuspendedTurnRow.id == turn_id, SuspendedTurnRow.status == "suspended")
             .values(status="resumed")
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE result has rowcount
             return None
         turn = session.get(SuspendedTurnRow, turn_id)
         assert turn is not None

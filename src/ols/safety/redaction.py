@@ -408,6 +408,7 @@ def _env_values(text: str) -> tuple[str, int]:
     if "name" not in text or "value" not in text:
         return text, 0
     lines = _Lines(text)
+    mappings = _Mappings(lines.lines)
     count = 0
     for i, line in enumerate(lines.lines):
         if "name" not in line:
@@ -416,31 +417,44 @@ def _env_values(text: str) -> tuple[str, int]:
         if match is None or not _SECRET_ENV_NAME.search(match.group("name")):
             continue
         column = len(match.group("lead"))
-        for j in _sibling_lines(lines.lines, i, column, "-" in match.group("lead")):
+        for j in mappings.siblings(i, column, starts_item="-" in match.group("lead")):
             value = _VALUE_LINE.match(lines.lines[j])
             if value is not None and _shape(lines.lines[j])[1] == column:
                 count += lines.redact_value(j, column, value.end("head"), SecretKind.CREDENTIAL)
     return lines.text(), count
 
 
-def _sibling_lines(lines: list[str], index: int, column: int, starts_item: bool) -> list[int]:
-    """The lines holding the other keys of the mapping whose key on line `index` sits at
-    `column`."""
-    siblings: list[int] = []
-    for j in range(index + 1, len(lines)):
-        line = lines[j]
-        if _is_blank(line):
-            continue
-        if _is_document_boundary(line):
-            break
-        indent, _, dash = _shape(line)
-        if indent > column or (indent == column and dash):
-            continue  # inside a sibling's value
-        if indent < column:
-            break
-        siblings.append(j)
-    if not starts_item:
-        for j in range(index - 1, -1, -1):
+class _Mappings:
+    """Finds the other keys of the block mapping a key line belongs to, each mapping once:
+    a second key line of a mapping already seen gives nothing (so malformed text with
+    thousands of repeated keys stays linear)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.seen: dict[int, tuple[int, int]] = {}  # column -> (first, last) line of the last
+
+    def siblings(self, index: int, column: int, *, starts_item: bool) -> list[int]:
+        seen = self.seen.get(column)
+        if seen is not None and seen[0] <= index <= seen[1]:
+            return []
+        lines = self.lines
+        siblings: list[int] = []
+        first = last = index
+        for j in range(index + 1, len(lines)):
+            line = lines[j]
+            if _is_blank(line):
+                continue
+            if _is_document_boundary(line):
+                break
+            indent, _, dash = _shape(line)
+            last = j
+            if indent > column or (indent == column and dash):
+                continue  # inside a sibling's value
+            if indent < column:
+                last = j - 1
+                break
+            siblings.append(j)
+        for j in range(index - 1, -1, -1) if not starts_item else ():
             line = lines[j]
             if _is_blank(line):
                 continue
@@ -449,19 +463,23 @@ def _sibling_lines(lines: list[str], index: int, column: int, starts_item: bool)
             indent, key_column, dash = _shape(line)
             if dash and key_column == column:
                 siblings.append(j)  # the line that opens the item
+                first = j
                 break
             if indent > column or (indent == column and dash):
                 continue
             if indent < column:
                 break
             siblings.append(j)
-    return siblings
+            first = j
+        self.seen[column] = (first, last)
+        return siblings
 
 
 def _secret_objects_by_lines(text: str) -> tuple[str, int]:
     """Values under `data:` / `stringData:` of each mapping that has a `kind: Secret` line,
     by indentation: for text that does not parse, and manifests inside block scalars."""
     lines = _Lines(text)
+    mappings = _Mappings(lines.lines)
     count = 0
     every_data_key = False
     for i, line in enumerate(lines.lines):
@@ -474,25 +492,29 @@ def _secret_objects_by_lines(text: str) -> tuple[str, int]:
             every_data_key = True  # a SecretList: all its items are Secrets
             continue
         column = len(match.group("lead"))
-        starts_item = "-" in match.group("lead")
-        for j in [i, *_sibling_lines(lines.lines, i, column, starts_item)]:
-            count += _redact_data_line(lines, j, column)
+        siblings = mappings.siblings(i, column, starts_item="-" in match.group("lead"))
+        for j in [i, *siblings]:
+            count += _redact_data_line(lines, j, column)[0]
     if every_data_key:
+        done_until = -1  # data keys nested in a redacted data value need no second look
         for j, line in enumerate(lines.lines):
-            if "ata" in line:
-                count += _redact_data_line(lines, j, _shape(line)[1])
+            if j > done_until and "ata" in line:
+                n, done_until = _redact_data_line(lines, j, _shape(line)[1])
+                count += n
     return lines.text(), count
 
 
-def _redact_data_line(lines: _Lines, index: int, column: int) -> int:
-    """If line `index` is a `data:` / `stringData:` key at `column`, redact its values."""
+def _redact_data_line(lines: _Lines, index: int, column: int) -> tuple[int, int]:
+    """If line `index` is a `data:` / `stringData:` key at `column`, redact its values; how
+    many, and the last line of the value."""
     match = _DATA_LINE.match(lines.lines[index])
     if match is None or _shape(lines.lines[index])[1] != column or index in lines.edits:
-        return 0
+        return 0, index
     rest = match.group("rest").strip()
     if rest in ("", "{"):
         count = 0
         child_column: int | None = None
+        last = index
         for j in range(index + 1, len(lines)):
             line = lines.lines[j]
             if _is_blank(line):
@@ -500,19 +522,21 @@ def _redact_data_line(lines: _Lines, index: int, column: int) -> int:
             indent = _shape(line)[0]
             if indent <= column:
                 break
+            last = j
             child_column = indent if child_column is None else child_column
             child = _CHILD_LINE.match(line)
             if indent == child_column and child is not None:
                 count += lines.redact_value(j, indent, child.end("head"), SecretKind.SECRET_DATA)
-        return count
+        return count, last
     if rest.startswith("{"):
         head = match.end("head")
         line = lines.lines[index]
         new_rest, count = _sub(_FLOW_VALUE, line[head:], _flow_value)
         if count:
             lines.edits[index] = line[:head] + new_rest
-        return count
-    return int(lines.redact_value(index, column, match.end("head"), SecretKind.SECRET_DATA))
+        return count, index
+    redacted = lines.redact_value(index, column, match.end("head"), SecretKind.SECRET_DATA)
+    return int(redacted), index
 
 
 def _flow_value(match: re.Match[str]) -> str | None:

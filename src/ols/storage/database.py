@@ -48,7 +48,7 @@ class Database:
 
     def create_tables(self, *models: type[Base]) -> None:
         """Create a store's tables if they do not exist yet."""
-        Base.metadata.create_all(self.engine, tables=[m.__table__ for m in models])  # type: ignore[misc]
+        Base.metadata.create_all(self.engine, tables=[m.__table__ for m in models])  # type: ignore[misc]  # Table, typed as FromClause
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction, in a worker thread."""
