@@ -7,6 +7,8 @@ import base64
 import copy
 import json
 import logging
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -862,6 +864,23 @@ def test_a_failure_inside_withholds_the_whole_text_and_logs_no_secret(
         result = Redactor().text(DEPLOYMENT_YAML)
     assert result.text == marker(SecretKind.WITHHELD) and result.count == 1
     assert "RuntimeError" in caplog.text and DB_PASSWORD not in caplog.text
+
+
+def test_deep_nesting_does_not_crash_the_process() -> None:
+    # libyaml's composer recurses in C: past ~20,000 levels it kills the process outright,
+    # which no `except` can catch. Run it apart so a crash fails this test, not the session.
+    script = """
+from ols.safety.redaction import Redactor
+for text in ["[" * 100_000 + "kind: Secret", "- " * 60_000 + "kind: Secret",
+             '{"kind": "Secret", "data": ' * 30_000]:
+    assert Redactor().text(text).text
+print("survived")
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "survived"
 
 
 def test_a_large_result_is_redacted_quickly(redactor: Redactor) -> None:

@@ -619,6 +619,9 @@ def _secret_objects_in_json(text: str) -> tuple[str, int]:
 # --- Secret objects, structure-aware --------------------------------------------------------
 
 _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MAX_PARSE_DEPTH = 1000  # Kubernetes objects nest a few dozen levels
+_BRACKET = re.compile(r"[\[\]{}]")
+_BLOCK_PREFIX = re.compile(r"^[ \t?:-]+", re.MULTILINE)  # each block level takes one of these
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -684,9 +687,25 @@ def _span(text: str, node: yaml.Node) -> tuple[int, int, str] | None:
     return start, end, '"' + marker(SecretKind.SECRET_DATA) + '"'
 
 
+def _too_deep_to_parse(text: str) -> bool:
+    """Whether the text may nest deeper than `_MAX_PARSE_DEPTH`: libyaml's composer recurses
+    in C and crashes the process (no exception) somewhere past 20,000 levels."""
+    openers = text.count("[") + text.count("{")
+    block = max((len(m.group(0)) for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    if openers + block <= _MAX_PARSE_DEPTH:
+        return False
+    depth = flow = 0
+    for bracket in _BRACKET.finditer(text):  # brackets inside strings count too: an upper bound
+        flow = flow + 1 if bracket.group(0) in "[{" else max(flow - 1, 0)
+        depth = max(depth, flow)
+    return depth + block > _MAX_PARSE_DEPTH
+
+
 def _secret_objects_parsed(text: str) -> tuple[str, int] | None:
     """Secret data found by parsing the text as YAML (JSON included); None if it does not
     parse."""
+    if _too_deep_to_parse(text):
+        return None
     try:
         documents = list(yaml.compose_all(text, Loader=_YamlLoader))
         spans = [s for n in _secret_value_nodes(d for d in documents if d) if (s := _span(text, n))]
