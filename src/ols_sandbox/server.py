@@ -520,6 +520,8 @@ class SandboxApi:
             if media == "application/yaml":
                 return load_json_compatible(raw.decode("utf-8"))
             return json.loads(raw)
+        except RecursionError as exc:
+            raise errors.bad_request("the body of the request is nested too deeply") from exc
         except (ValueError, yaml.YAMLError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise errors.bad_request(

@@ -304,3 +304,13 @@ def test_noop_auth_accepts_anyone_but_tools_still_need_a_token(
     assert response.status_code == 200
     assert scripted_llm.requests[0].tool_names == []  # no token: no tools offered
     assert with_token["tool_results"][0]["status"] == "success"
+
+
+def test_deeply_nested_json_is_a_client_error(service: ServiceHandle) -> None:
+    with service.client("alice") as client:
+        response = client.post(
+            "/v1/query", content=b"[" * 100_000, headers={"Content-Type": "application/json"}
+        )
+        alive = client.get("/liveness")
+    assert 400 <= response.status_code < 500, response.text
+    assert alive.status_code == 200

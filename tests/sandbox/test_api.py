@@ -478,3 +478,21 @@ def test_oversized_body_is_413(sandbox: SandboxHandle) -> None:
         )
     assert response.status_code == 413
     assert _status(response)["reason"] == "RequestEntityTooLarge"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b"[" * 100_000), ("application/yaml", b"- " * 60_000)],
+)
+def test_deeply_nested_bodies_are_400(
+    sandbox: SandboxHandle, content_type: str, body: bytes
+) -> None:
+    with sandbox.client("admin") as client:
+        response = client.post(
+            "/api/v1/namespaces/team-b/configmaps",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+        assert client.get("/healthz").text == "ok"
+    assert response.status_code == 400
+    assert "nested too deeply" in str(_status(response)["message"])
