@@ -33,6 +33,11 @@ class ServiceHandle:
         return httpx2.Client(base_url=self.url, headers=headers, timeout=60)
 
 
+def llm_settings(llm: ScriptedLLM, **extra: Any) -> dict[str, Any]:
+    """The `llm` settings that point a service at the scripted LLM."""
+    return {"url": llm.url, "model": llm.model, **extra}
+
+
 def start_service(sandbox: SandboxHandle, database: Path, **overrides: Any) -> ServiceHandle:
     config, service_token = service_config(sandbox=sandbox.state_dir)
     update: dict[str, Any] = {
@@ -70,12 +75,7 @@ def service(
     handle = start_service(
         sandbox,
         tmp_path_factory.mktemp("service") / "ols.sqlite3",
-        llm={
-            "url": scripted_llm_server.url,
-            "model": scripted_llm_server.model,
-            "max_retries": 1,
-            "timeout_seconds": 5,
-        },
+        llm=llm_settings(scripted_llm_server, max_retries=1, timeout_seconds=5),
     )
     yield handle
     stop_service(handle)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import ServiceHandle, start_service, stop_service
+from tests.api.conftest import ServiceHandle, llm_settings, start_service, stop_service
 from tests.conftest import SandboxHandle
 from tests.support.scripted_llm import ScriptedLLM, reply, tool_calls
 
@@ -37,7 +37,7 @@ def approvals_service(
     handle = start_service(
         sandbox,
         tmp_path / "ols.sqlite3",
-        llm={"url": scripted_llm.url, "model": scripted_llm.model, "max_retries": 0},
+        llm=llm_settings(scripted_llm, max_retries=0),
     )
     yield handle
     stop_service(handle)
@@ -211,7 +211,7 @@ def test_expired_approvals_are_refused(
     handle = start_service(
         sandbox,
         tmp_path / "ols.sqlite3",
-        llm={"url": scripted_llm.url, "model": scripted_llm.model},
+        llm=llm_settings(scripted_llm),
         approvals={"expires_seconds": 0.5},
     )
     try:
@@ -233,7 +233,7 @@ def test_an_approval_survives_a_restart(
     sandbox: SandboxHandle, scripted_llm: ScriptedLLM, tmp_path: Path
 ) -> None:
     database = tmp_path / "shared.sqlite3"
-    llm = {"url": scripted_llm.url, "model": scripted_llm.model}
+    llm = llm_settings(scripted_llm)
     first = start_service(sandbox, database, llm=llm)
     try:
         (pending,) = _ask_to_scale(first, scripted_llm)["pending_approvals"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import ServiceHandle, start_service, stop_service
+from tests.api.conftest import ServiceHandle, llm_settings, start_service, stop_service
 from tests.conftest import SandboxHandle
 from tests.support.scripted_llm import (
     ScriptedLLM,
@@ -288,7 +288,7 @@ def test_noop_auth_accepts_anyone_but_tools_still_need_a_token(
         sandbox,
         tmp_path / "ols.sqlite3",
         auth={"module": "noop"},
-        llm={"url": scripted_llm.url, "model": scripted_llm.model},
+        llm=llm_settings(scripted_llm),
     )
     try:
         scripted_llm.script(reply("no tools for you"))

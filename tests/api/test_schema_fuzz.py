@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import ServiceHandle, start_service, stop_service
+from tests.api.conftest import ServiceHandle, llm_settings, start_service, stop_service
 from tests.conftest import SandboxHandle
 from tests.support.scripted_llm import ScriptedLLM, reply
 
@@ -27,7 +27,7 @@ def fuzzed_service(
     handle = start_service(
         sandbox,
         tmp_path_factory.mktemp("schema") / "ols.sqlite3",
-        llm={"url": scripted_llm_server.url, "model": scripted_llm_server.model},
+        llm=llm_settings(scripted_llm_server),
         safety={"limits": {"requests_per_minute": 100_000}},
     )
     yield handle

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import ServiceHandle, start_service, stop_service
+from tests.api.conftest import ServiceHandle, llm_settings, start_service, stop_service
 from tests.conftest import SandboxHandle
 from tests.support.scripted_llm import ScriptedLLM, reply, tool_calls
 
@@ -27,7 +27,7 @@ def secure_service(
     handle = start_service(
         sandbox,
         tmp_path / "ols.sqlite3",
-        llm={"url": scripted_llm.url, "model": scripted_llm.model, "max_retries": 0},
+        llm=llm_settings(scripted_llm, max_retries=0),
         safety={"audit_log": tmp_path / "tool-audit.jsonl"},
     )
     yield handle
@@ -125,7 +125,7 @@ def test_query_filters_apply_to_the_question(
     handle = start_service(
         sandbox,
         tmp_path / "ols.sqlite3",
-        llm={"url": scripted_llm.url, "model": scripted_llm.model},
+        llm=llm_settings(scripted_llm),
         safety={
             "redaction": {
                 "query_filters": [
@@ -208,7 +208,7 @@ def _limited(
     return start_service(
         sandbox,
         tmp_path / "ols.sqlite3",
-        llm={"url": llm.url, "model": llm.model},
+        llm=llm_settings(llm),
         safety={"limits": limits},
     )
 

@@ -472,7 +472,7 @@ def test_env_in_json_in_either_order(redactor: Redactor) -> None:
         env = json.loads(redacted)["spec"]["containers"][0]["env"]
         assert env[0] == {"name": "DB_PASSWORD", "value": CREDENTIAL}
         assert env[2] == {"name": "LOG_LEVEL", "value": "info"}
-        assert env[3] == pod["spec"]["containers"][0]["env"][3]  # type: ignore[index]
+        assert env[3] == pod["spec"]["containers"][0]["env"][3]
 
 
 def test_kubectl_describe_environment(redactor: Redactor) -> None:
@@ -761,7 +761,7 @@ def test_structured_env_fields_and_strings(redactor: Redactor) -> None:
     env = redacted["spec"]["containers"][0]["env"]
     assert env[0]["value"] == CREDENTIAL
     assert env[1]["value"] == "info"
-    assert env[2] == content["spec"]["containers"][0]["env"][2]  # type: ignore[index]
+    assert env[2] == content["spec"]["containers"][0]["env"][2]
     assert redacted["auth"] == {
         "token": CREDENTIAL,
         "username": "alice",
@@ -847,7 +847,7 @@ def test_settings_forbid_unknown_keys_and_are_frozen() -> None:
     with pytest.raises(ValidationError):
         RedactionPattern.model_validate({"name": "a", "pattern": "b", "replace": "c"})
     with pytest.raises(ValidationError):
-        RedactionSettings().enabled = False  # type: ignore[misc]
+        RedactionSettings().enabled = False
 
 
 # --- robustness -----------------------------------------------------------------------------

@@ -12,10 +12,10 @@ TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 
 def _status(response: object) -> dict[str, object]:
-    body = response.json()  # type: ignore[attr-defined]
+    body = response.json()
     assert body["kind"] == "Status"
     assert body["apiVersion"] == "v1"
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def test_missing_and_unknown_tokens_get_401(sandbox: SandboxHandle) -> None:

@@ -97,10 +97,11 @@ def test_own_world_beside_the_default_one(tmp_path: Path) -> None:
         stop_sandbox(handle)
 
 
-def test_broken_fixture_is_a_clear_error(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\n")
-    result = subprocess.run(
+def _up_with_fixture(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess[str]:
+    """`ols sandbox up` with one fixture file of ours; it is expected to refuse to start."""
+    fixture = tmp_path / name
+    fixture.write_text(text)
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -110,13 +111,19 @@ def test_broken_fixture_is_a_clear_error(tmp_path: Path) -> None:
             "--state-dir",
             str(tmp_path / "s"),
             "--fixtures",
-            str(broken),
+            str(fixture),
             "--no-mcp",
         ],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def test_broken_fixture_is_a_clear_error(tmp_path: Path) -> None:
+    result = _up_with_fixture(
+        tmp_path, "broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\n"
     )
     assert result.returncode == 2
     assert "broken.yaml" in result.stderr
@@ -125,25 +132,8 @@ def test_broken_fixture_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_unknown_kind_in_a_fixture_is_a_clear_error(tmp_path: Path) -> None:
-    odd = tmp_path / "odd.yaml"
-    odd.write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ols",
-            "sandbox",
-            "up",
-            "--state-dir",
-            str(tmp_path / "s"),
-            "--fixtures",
-            str(odd),
-            "--no-mcp",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = _up_with_fixture(
+        tmp_path, "odd.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
     )
     assert result.returncode == 2
     assert "Widget" in result.stderr

@@ -119,7 +119,7 @@ def test_apply_then_delete(sandbox: SandboxHandle, tmp_path_factory: object) -> 
     created = sandbox.kubectl("alice", "apply", "--validate=false", "-f", str(path))
     assert created.returncode == 0, created.stderr
     assert "deployment.apps/kubectl-made created" in created.stdout
-    manifest["spec"]["replicas"] = 2  # type: ignore[index]
+    manifest["spec"]["replicas"] = 2
     path.write_text(json.dumps(manifest))
     configured = sandbox.kubectl("alice", "apply", "--validate=false", "-f", str(path))
     assert configured.returncode == 0, configured.stderr
