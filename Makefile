@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup tools run sandbox test lint format clean bench
+.PHONY: help setup tools run sandbox test lint format clean bench eval
 
 help:
 	@echo "make run    set up, then start the sandbox cluster, kubernetes-mcp-server and the service"
@@ -32,6 +32,7 @@ help:
 	@echo "make lint   ruff (lint + format check) and mypy"
 	@echo "make tools  install uv, the pinned kubernetes-mcp-server and kubectl only"
 	@echo "make bench  set up, then benchmark tool-call latency (bench/README.md)"
+	@echo "make eval   set up, then run the evaluation scenarios with the scripted LLM (docs/evaluation.md)"
 
 setup: $(VENV)/.synced tools
 
@@ -64,6 +65,9 @@ kubectl:
 
 run: setup
 	@STATE_DIR=$(STATE_DIR) PORT=$(PORT) OLS_PORT=$(OLS_PORT) scripts/run-stack.sh
+
+eval: setup
+	$(VENV)/bin/ols eval --scripted --report eval-report
 
 sandbox: setup
 	$(VENV)/bin/ols sandbox up --state-dir $(STATE_DIR) --port $(PORT)

@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import ssl
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +19,9 @@ from typing import Any
 import httpx2
 import pytest
 
+from ols.eval import stack
 from ols.tools.server_binary import find_server_binary
 
-START_TIMEOUT_S = 90
 pytest_plugins = ["tests.support.fixtures"]
 
 
@@ -79,35 +76,9 @@ class SandboxHandle:
 
 
 def start_sandbox(state_dir: Path, *extra: str) -> SandboxHandle:
-    """Run `ols sandbox up` and wait for its `ready` line."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ols", "sandbox", "up", "--state-dir", str(state_dir), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        while True:
-            line = lines.get(timeout=START_TIMEOUT_S)
-            if line is None:
-                stderr = process.stderr.read() if process.stderr else ""
-                raise RuntimeError(f"ols sandbox up exited before ready:\n{stderr}")
-            if "ready" in line:
-                break
-    except queue.Empty:
-        process.kill()
-        raise RuntimeError("ols sandbox up did not print ready in time") from None
-    info = json.loads((state_dir / "sandbox.json").read_text())
-    return SandboxHandle(state_dir, info, process)
+    """Run `ols sandbox up` and wait for its `ready` line (as `ols eval` does)."""
+    started = stack.start_sandbox(state_dir, *extra)
+    return SandboxHandle(started.state_dir, started.info, started.process)
 
 
 def stop_sandbox(handle: SandboxHandle) -> None:

@@ -414,5 +414,116 @@ def ask(
         raise typer.Exit(1) from exc
 
 
+class EvalFormat(StrEnum):
+    ols = "ols"
+    scenarios = "scenarios"
+
+
+@app.command("eval")
+def evaluate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="With --format ols: OpenShift Lightspeed evaluation YAML files."),
+    ] = None,
+    scenarios: Annotated[
+        list[Path] | None,
+        typer.Option(help="Scenario files or directories (default: the built-in set)."),
+    ] = None,
+    format_: Annotated[
+        EvalFormat,
+        typer.Option("--format", help="scenarios: ols's format; ols: Lightspeed's eval YAML."),
+    ] = EvalFormat.scenarios,
+    scripted: Annotated[
+        bool, typer.Option(help="Answer with each scenario's stored script (no real model).")
+    ] = False,
+    llm_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL ($OLS_LLM_URL).")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model name ($OLS_LLM_MODEL).")] = None,
+    report: Annotated[
+        Path, typer.Option(help="Where report.json and report.html are written.")
+    ] = Path("eval-report"),
+    only: Annotated[
+        list[str] | None, typer.Option(help="Run only these scenario ids or categories.")
+    ] = None,
+    user: Annotated[
+        str, typer.Option(help="With --format ols: the sandbox user who asks.")
+    ] = "alice",
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Keep the sandbox state and database here.")
+    ] = None,
+) -> None:
+    """Run evaluation scenarios against the real service on a sandbox cluster, score them,
+    and write a report (exit status 1 when a scenario fails)."""
+    from rich.console import Console
+
+    from ols.eval.report import print_summary, write_reports
+    from ols.eval.runner import Evaluation, Result
+    from ols.eval.scenarios import (
+        BUILTIN_SCENARIOS,
+        Scenario,
+        ScenarioError,
+        load_ols_conversations,
+        load_scenarios,
+    )
+    from ols.launch import llm_overrides
+
+    console = Console(stderr=True)
+    try:
+        if format_ is EvalFormat.ols:
+            if not files or scenarios:
+                raise ScenarioError("--format ols takes evaluation YAML files as arguments")
+            loaded = [s for f in files for s in load_ols_conversations(f, user=user)]
+        else:
+            if files:
+                raise ScenarioError("scenario files go in --scenarios (arguments: --format ols)")
+            loaded = load_scenarios(scenarios or [BUILTIN_SCENARIOS])
+    except ScenarioError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if only:
+        loaded = [s for s in loaded if s.id in only or s.category in only]
+        if not loaded:
+            typer.echo(f"error: no scenario has the id or category {', '.join(only)}", err=True)
+            raise typer.Exit(2)
+    llm = None if scripted else llm_overrides(llm_url, llm_model)
+    if llm is not None and not ({"url", "model"} <= set(llm)):
+        typer.echo(
+            "error: give --scripted, or a model with --llm-url and --llm-model "
+            "(or OLS_LLM_URL and OLS_LLM_MODEL)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    model = "scripted" if llm is None else str(llm["model"])
+    total = len(loaded)
+    done: list[Scenario] = []
+
+    def progress(stage: str, scenario: Scenario, result: Result | None) -> None:
+        position = f"[{len(done) + 1}/{total}]"
+        if stage == "start":
+            console.print(f"{position} {scenario.id} ({scenario.category}) ...", highlight=False)
+            return
+        done.append(scenario)
+        assert result is not None
+        verdict = "[green]pass[/]" if result.score.passed else "[red]FAIL[/]"
+        console.print(f"      {verdict} in {result.score.seconds:.2f} s", highlight=False)
+
+    try:
+        evaluation = Evaluation(
+            loaded, llm=llm, scripted=scripted, work_dir=work_dir, progress=progress
+        )
+        console.print(f"ols eval: {total} scenarios, model {model}; starting the sandbox")
+        results = evaluation.run()
+    except (OlsError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    summary = print_summary(results, Console() if sys.stdout.isatty() else Console(width=150))
+    json_path, html_path = write_reports(
+        results, report, model=model, mode="scripted" if scripted else "model"
+    )
+    typer.echo(f"report: {json_path} and {html_path}")
+    raise typer.Exit(0 if summary.passed == summary.scenarios else 1)
+
+
 def main() -> None:
     app()

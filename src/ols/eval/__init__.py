@@ -1,0 +1,1 @@
+"""Evaluation: curated scenarios run against the real service, scored, reported."""
