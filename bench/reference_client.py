@@ -7,9 +7,10 @@ project has mcp 2.x), never in the project's. What it does, as the reference doe
     client = MultiServerMCPClient({"k8s": {"transport": "streamable_http", "url": URL,
                                            "headers": {"Authorization": "Bearer <token>"}}})
     tools = await client.get_tools()           # once
-    await tool.ainvoke({"namespace": NS})      # per call: a new MCP session each time
+    await tool.ainvoke(ARGUMENTS)              # per call: a new MCP session each time
 
 Usage: OLS_BENCH_TOKEN=<token> python reference_client.py --url URL --count N [--stepwise]
+           [--tool NAME] [--arguments JSON]
 
 The token comes only from the environment variable OLS_BENCH_TOKEN, never the command line.
 Output, one JSON object a line on stdout:
@@ -34,7 +35,6 @@ from typing import Any
 from langchain_mcp_adapters.client import MultiServerMCPClient
 
 TOKEN_VARIABLE = "OLS_BENCH_TOKEN"  # noqa: S105 - the name of a variable, not a secret
-TOOL = "pods_list_in_namespace"
 
 
 def emit(obj: dict[str, Any]) -> None:
@@ -57,7 +57,9 @@ def content_text(content: Any) -> str:
     return str(content)
 
 
-async def run(url: str, token: str, count: int, namespace: str, stepwise: bool) -> int:
+async def run(
+    url: str, token: str, count: int, tool_name: str, arguments: dict[str, Any], stepwise: bool
+) -> int:
     client = MultiServerMCPClient(
         {
             "k8s": {
@@ -70,9 +72,9 @@ async def run(url: str, token: str, count: int, namespace: str, stepwise: bool) 
     started = time.perf_counter()
     tools = await client.get_tools()
     get_tools_ms = (time.perf_counter() - started) * 1000
-    tool = next((t for t in tools if t.name == TOOL), None)
+    tool = next((t for t in tools if t.name == tool_name), None)
     if tool is None:
-        emit({"event": "error", "error": f"{TOOL} is not among the {len(tools)} tools"})
+        emit({"event": "error", "error": f"{tool_name} is not among the {len(tools)} tools"})
         return 1
     emit(
         {
@@ -99,7 +101,7 @@ async def run(url: str, token: str, count: int, namespace: str, stepwise: bool) 
             text = ""
             started = time.perf_counter()
             try:
-                result = await tool.ainvoke({"namespace": namespace})
+                result = await tool.ainvoke(arguments)
             except Exception as exc:  # a failed call is a result: the caller counts it
                 elapsed = time.perf_counter() - started
                 error = f"{type(exc).__name__}: {exc}"
@@ -124,7 +126,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the MCP endpoint (streamable HTTP)")
     parser.add_argument("--count", type=int, required=True, help="how many calls in all")
-    parser.add_argument("--namespace", default="team-a")
+    parser.add_argument("--tool", default="pods_list_in_namespace")
+    parser.add_argument("--arguments", default='{"namespace": "team-a"}', help="a JSON object")
     parser.add_argument(
         "--stepwise", action="store_true", help="make calls only when asked on stdin"
     )
@@ -133,7 +136,8 @@ def main() -> int:
     if not token:
         emit({"event": "error", "error": f"set {TOKEN_VARIABLE} to the user's token"})
         return 2
-    return asyncio.run(run(args.url, token, args.count, args.namespace, args.stepwise))
+    arguments = json.loads(args.arguments)
+    return asyncio.run(run(args.url, token, args.count, args.tool, arguments, args.stepwise))
 
 
 if __name__ == "__main__":

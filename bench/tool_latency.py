@@ -49,8 +49,10 @@ import httpx2
 import ols
 from ols.auth.token import UserToken
 from ols.config import OlsConfig
+from ols.tools.kubeconfig import render_kubeconfig
 from ols.tools.manager import ToolManager
 from ols.tools.server_binary import find_server_binary
+from ols.tools.server_config import ServerConfig
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "results" / "tool_latency.json"
@@ -61,8 +63,43 @@ REFERENCE_TOKEN_VARIABLE = "OLS_BENCH_TOKEN"  # noqa: S105 - a variable's name, 
 
 USER = "alice"
 NAMESPACE = "team-a"
-TOOL = "pods_list_in_namespace"
-API_PATH = f"/api/v1/namespaces/{NAMESPACE}/pods"
+LOG_POD = "web-7d9c8b6f5d-4xk2p"
+MCP_PROTOCOL_VERSION = "2025-11-25"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One question, asked every way: the tool call and its API and kubectl equivalents."""
+
+    key: str
+    what: str
+    tool: str
+    arguments: dict[str, Any]
+    api_path: str
+    api_params: dict[str, str]
+    kubectl_args: tuple[str, ...]
+
+
+OPERATIONS = {
+    "list": Operation(
+        "list",
+        f"{USER} lists the pods in {NAMESPACE}",
+        "pods_list_in_namespace",
+        {"namespace": NAMESPACE},
+        f"/api/v1/namespaces/{NAMESPACE}/pods",
+        {},
+        ("get", "pods", "-n", NAMESPACE),
+    ),
+    "log": Operation(
+        "log",
+        f"{USER} reads the log of {LOG_POD} in {NAMESPACE}",
+        "pods_log",
+        {"namespace": NAMESPACE, "name": LOG_POD},
+        f"/api/v1/namespaces/{NAMESPACE}/pods/{LOG_POD}/log",
+        {"tailLines": "100"},  # kubernetes-mcp-server's default tail
+        ("logs", LOG_POD, "-n", NAMESPACE, "--tail", "100"),
+    ),
+}
 
 SANDBOX_START_TIMEOUT_S = 90.0
 STDIO_PACE_S = 0.3
@@ -185,6 +222,7 @@ class Method:
     key: str
     label: str
     diagnostic = False  # not one of the compared methods: printed below the line
+    transport: str | None = None  # "http" or "stdio": compared with that transport's MCP floor
 
     async def start(self) -> None:
         """Set up once, before the warm-up."""
@@ -208,7 +246,8 @@ class Floor(Method):
     key = "floor"
     label = "floor: direct API GET, httpx2 keep-alive"
 
-    def __init__(self, api_url: str, ca_file: str, token: str) -> None:
+    def __init__(self, api_url: str, ca_file: str, token: str, op: Operation) -> None:
+        self.op = op
         self.client = httpx2.Client(
             base_url=api_url,
             verify=ssl.create_default_context(cafile=ca_file),
@@ -218,7 +257,7 @@ class Floor(Method):
 
     async def call(self) -> Sample:
         started = time.perf_counter()
-        response = self.client.get(API_PATH)
+        response = self.client.get(self.op.api_path, params=self.op.api_params)
         ms = (time.perf_counter() - started) * 1000
         ok = response.status_code == 200
         return Sample(ms, ok, response.text, None if ok else f"HTTP {response.status_code}")
@@ -230,15 +269,17 @@ class Floor(Method):
 class OlsTools(Method):
     """The ols tool layer: one ToolManager for the whole run, so sessions stay warm."""
 
-    def __init__(self, key: str, label: str, config: OlsConfig, token: str) -> None:
+    def __init__(self, key: str, label: str, config: OlsConfig, token: str, op: Operation) -> None:
         self.key = key
         self.label = label
+        self.op = op
+        self.transport = "http" if config.mcp_servers[0].transport != "stdio" else "stdio"
         self.manager = ToolManager(config)
         self.token = UserToken(token)
 
     async def _call(self) -> Sample:
         started = time.perf_counter()
-        result = await self.manager.call_tool(self.token, TOOL, {"namespace": NAMESPACE})
+        result = await self.manager.call_tool(self.token, self.op.tool, dict(self.op.arguments))
         ms = (time.perf_counter() - started) * 1000
         error = None if result.ok else f"{result.error}: {result.text[:300]}"
         return Sample(ms, result.ok, result.text, error)
@@ -253,8 +294,8 @@ class OlsTools(Method):
 class OlsStdioBackToBack(OlsTools):
     """Before each timed call, untimed calls back-to-back until one is throttled."""
 
-    def __init__(self, key: str, label: str, config: OlsConfig, token: str) -> None:
-        super().__init__(key, label, config, token)
+    def __init__(self, key: str, label: str, config: OlsConfig, token: str, op: Operation) -> None:
+        super().__init__(key, label, config, token, op)
         self.drain_calls = 0
         self.prepares = 0
         self.never_throttled = 0
@@ -288,8 +329,12 @@ class Reference(Method):
 
     key = "reference"
     label = "reference: langchain-mcp-adapters, session per call"
+    transport = "http"
 
-    def __init__(self, python: Path, mcp_url: str, token: str, total: int, log: Path) -> None:
+    def __init__(
+        self, python: Path, mcp_url: str, token: str, total: int, log: Path, op: Operation
+    ) -> None:
+        self.op = op
         self.python = python
         self.mcp_url = mcp_url
         self.token = token
@@ -309,8 +354,10 @@ class Reference(Method):
                 self.mcp_url,
                 "--count",
                 str(self.total),
-                "--namespace",
-                NAMESPACE,
+                "--tool",
+                self.op.tool,
+                "--arguments",
+                json.dumps(self.op.arguments),
                 "--stepwise",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -373,8 +420,10 @@ class ApiReplay(Floor):
     key = "api-replay"
     diagnostic = True
 
-    def __init__(self, api_url: str, ca_file: str, token: str, paths: list[str]) -> None:
-        super().__init__(api_url, ca_file, token)
+    def __init__(
+        self, api_url: str, ca_file: str, token: str, paths: list[str], op: Operation
+    ) -> None:
+        super().__init__(api_url, ca_file, token, op)
         self.paths = paths
         self.label = f"diagnostic: ols-http's {len(paths)} API GETs replayed"
 
@@ -391,10 +440,10 @@ class ApiReplay(Floor):
 
 class Kubectl(Method):
     key = "kubectl"
-    label = "kubectl get pods, subprocess per call"
 
-    def __init__(self, kubectl: str, kubeconfig: Path, cache_dir: Path) -> None:
-        self.argv = [kubectl, "get", "pods", "-n", NAMESPACE, "--kubeconfig", str(kubeconfig)]
+    def __init__(self, kubectl: str, kubeconfig: Path, cache_dir: Path, op: Operation) -> None:
+        self.label = f"kubectl {' '.join(op.kubectl_args[:2])}, subprocess per call"
+        self.argv = [kubectl, *op.kubectl_args, "--kubeconfig", str(kubeconfig)]
         self.env = {**os.environ, "KUBECACHEDIR": str(cache_dir)}
         self.env.pop("KUBECONFIG", None)
 
@@ -409,6 +458,215 @@ class Kubectl(Method):
 
     def extra(self) -> dict[str, Any]:
         return {"discovery_cache": "KUBECACHEDIR in a temporary directory, warmed up"}
+
+
+def _jsonrpc(id_: int | None, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+    if id_ is not None:
+        message["id"] = id_
+    return message
+
+
+INITIALIZE_PARAMS = {
+    "protocolVersion": MCP_PROTOCOL_VERSION,
+    "capabilities": {},
+    "clientInfo": {"name": "ols-bench-bare", "version": "0"},
+}
+
+
+def _call_result(message: dict[str, Any]) -> Sample:
+    """A `tools/call` response as a sample (ms filled in by the caller)."""
+    if "error" in message:
+        return Sample(0.0, False, "", f"JSON-RPC error {message['error']}")
+    result = message.get("result") or {}
+    text = "\n".join(
+        str(block.get("text", ""))
+        for block in result.get("content") or []
+        if isinstance(block, dict)
+    )
+    failed = bool(result.get("isError"))
+    return Sample(0.0, not failed, text, text[:300] if failed else None)
+
+
+class BareMcpHttp(Method):
+    """The MCP floor over HTTP: JSON-RPC POSTs with no MCP library, on one initialized
+    session and one keep-alive connection (what any client must at least do)."""
+
+    key = "mcp-http-bare"
+    label = "MCP floor: raw JSON-RPC over HTTP, one session"
+    transport = "http"
+
+    def __init__(self, url: str, token: str, op: Operation) -> None:
+        self.url = url
+        self.op = op
+        self.next_id = 0
+        self.client = httpx2.Client(
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json, text/event-stream",
+                "Content-Type": "application/json",
+            },
+            timeout=60,
+        )
+
+    def _post(self, message: dict[str, Any]) -> tuple[httpx2.Response, dict[str, Any] | None]:
+        response = self.client.post(self.url, content=json.dumps(message))
+        if response.status_code == 202 or not response.content:
+            return response, None
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            for line in response.text.splitlines():
+                if line.startswith("data:"):
+                    data: dict[str, Any] = json.loads(line[5:])
+                    if "id" in data:
+                        return response, data
+            return response, None
+        return response, response.json()
+
+    async def start(self) -> None:
+        self.next_id += 1
+        response, _ = self._post(_jsonrpc(self.next_id, "initialize", INITIALIZE_PARAMS))
+        session = response.headers.get("mcp-session-id")
+        if response.status_code != 200 or not session:
+            raise Unavailable(f"initialize answered HTTP {response.status_code}")
+        self.client.headers["Mcp-Session-Id"] = session
+        self.client.headers["Mcp-Protocol-Version"] = MCP_PROTOCOL_VERSION
+        self._post(_jsonrpc(None, "notifications/initialized", {}))
+
+    async def call(self) -> Sample:
+        self.next_id += 1
+        message = _jsonrpc(
+            self.next_id, "tools/call", {"name": self.op.tool, "arguments": self.op.arguments}
+        )
+        started = time.perf_counter()
+        response, data = self._post(message)
+        ms = (time.perf_counter() - started) * 1000
+        if data is None:
+            return Sample(ms, False, "", f"HTTP {response.status_code}, no JSON-RPC response")
+        sample = _call_result(data)
+        sample.ms = ms
+        return sample
+
+    async def stop(self) -> None:
+        self.client.close()
+
+
+class _StdioServer:
+    """kubernetes-mcp-server over stdio, spoken to in raw JSON-RPC lines; started as ols
+    starts it (ols's generated configuration, a kubeconfig with the user's token)."""
+
+    def __init__(
+        self, binary: Path, workdir: Path, api_url: str, ca_pem: bytes, token: str
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        kubeconfig = workdir / "kubeconfig"
+        kubeconfig.write_text(render_kubeconfig(api_url, ca_pem, user="bench", token=token))
+        kubeconfig.chmod(0o600)
+        config = workdir / "mcp-server.toml"
+        config.write_text(ServerConfig("stdio", kubeconfig=kubeconfig).render())
+        self.argv = [str(binary), "--config", str(config)]
+        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(workdir)}
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.next_id = 0
+
+    def open(self) -> None:
+        with (self.workdir / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=self.env
+            )
+        self.request("initialize", INITIALIZE_PARAMS)
+        self.notify("notifications/initialized")
+
+    def notify(self, method: str) -> None:
+        self._write(_jsonrpc(None, method, {}))
+
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.next_id += 1
+        self._write(_jsonrpc(self.next_id, method, params))
+        assert self.process is not None and self.process.stdout is not None
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise Unavailable("kubernetes-mcp-server (stdio) exited")
+            message: dict[str, Any] = json.loads(line)
+            if message.get("id") == self.next_id:
+                return message
+
+    def _write(self, message: dict[str, Any]) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+class BareMcpStdioPaced(Method):
+    """The MCP floor over stdio: raw JSON-RPC lines to one warm server, paced like
+    ols-stdio-paced so client-go's rate limiter never bites."""
+
+    key = "mcp-stdio-bare"
+    label = f"MCP floor: raw JSON-RPC over stdio, warm, paced {STDIO_PACE_S:g} s"
+    transport = "stdio"
+
+    def __init__(self, server: _StdioServer, op: Operation) -> None:
+        self.server = server
+        self.op = op
+
+    async def start(self) -> None:
+        self.server.open()
+
+    async def prepare(self) -> None:
+        await asyncio.sleep(STDIO_PACE_S)
+
+    async def call(self) -> Sample:
+        started = time.perf_counter()
+        message = self.server.request(
+            "tools/call", {"name": self.op.tool, "arguments": self.op.arguments}
+        )
+        ms = (time.perf_counter() - started) * 1000
+        sample = _call_result(message)
+        sample.ms = ms
+        return sample
+
+    async def stop(self) -> None:
+        self.server.close()
+
+
+class StdioProcessPerCall(Method):
+    """A new kubernetes-mcp-server process for every call (start, initialize, call, exit):
+    what a client that keeps no session pays over stdio."""
+
+    key = "stdio-process-per-call"
+    label = "stdio, new server process per call"
+    transport = "stdio"
+
+    def __init__(self, server: _StdioServer, op: Operation) -> None:
+        self.server = server
+        self.op = op
+
+    async def call(self) -> Sample:
+        started = time.perf_counter()
+        try:
+            self.server.open()
+            message = self.server.request(
+                "tools/call", {"name": self.op.tool, "arguments": self.op.arguments}
+            )
+        finally:
+            self.server.close()
+        ms = (time.perf_counter() - started) * 1000
+        sample = _call_result(message)
+        sample.ms = ms
+        return sample
 
 
 # ---- the reference venv --------------------------------------------------------------
@@ -468,7 +726,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(
-    methods: list[Method], warmup: int, calls: int, audit: AuditTail, names: list[str]
+    methods: list[Method], warmup: int, calls: int, audit: AuditTail, expected: list[str]
 ) -> list[Record]:
     records = [Record(m) for m in methods]
     started = time.monotonic()
@@ -488,9 +746,9 @@ async def measure(
                 continue
             # alice's only: the HTTP server's own credential-less polls are not the call's
             requests = [r for r in audit.take() if r.get("user") == USER]
-            missing = [n for n in names if n not in sample.text]
+            missing = [n for n in expected if n not in sample.text]
             if sample.ok and missing:
-                sample.ok, sample.error = False, f"pods missing from the output: {missing}"
+                sample.ok, sample.error = False, f"missing from the output: {missing}"
             if not timed:
                 continue
             if not sample.ok:
@@ -507,15 +765,24 @@ async def measure(
     return records
 
 
+def _median(records: list[Record], key: str) -> float:
+    record = next((r for r in records if r.method.key == key and r.samples_ms), None)
+    return statistics.median(record.samples_ms) if record else math.nan
+
+
+MCP_FLOORS = {"http": "mcp-http-bare", "stdio": "mcp-stdio-bare"}
+
+
 def summarise(records: list[Record]) -> list[dict[str, Any]]:
-    floor = next(r for r in records if r.method.key == "floor")
-    floor_median = statistics.median(floor.samples_ms) if floor.samples_ms else math.nan
+    floor_median = _median(records, "floor")
     rows = []
     for record in records:
+        method = record.method
         row: dict[str, Any] = {
-            "key": record.method.key,
-            "label": record.method.label,
-            "diagnostic": record.method.diagnostic,
+            "key": method.key,
+            "label": method.label,
+            "diagnostic": method.diagnostic,
+            "transport": method.transport,
             "available": record.unavailable is None or bool(record.samples_ms),
             "unavailable_reason": record.unavailable,
             "calls_ok": len(record.samples_ms),
@@ -525,6 +792,9 @@ def summarise(records: list[Record]) -> list[dict[str, Any]]:
         if record.samples_ms:
             values = record.samples_ms
             median = statistics.median(values)
+            mcp_floor = (
+                _median(records, MCP_FLOORS[method.transport]) if method.transport else math.nan
+            )
             row.update(
                 median_ms=round(median, 3),
                 p95_ms=round(percentile(values, 95), 3),
@@ -532,19 +802,72 @@ def summarise(records: list[Record]) -> list[dict[str, Any]]:
                 max_ms=round(max(values), 3),
                 mean_ms=round(statistics.fmean(values), 3),
                 ratio_to_floor=round(median / floor_median, 2),
+                ratio_to_mcp_floor=None if math.isnan(mcp_floor) else round(median / mcp_floor, 2),
                 api_requests_per_call_median=statistics.median(record.api_requests),
                 api_requests_per_call_counts=dict(Counter(record.api_requests)),
                 api_requests_example=record.example_paths,
                 samples_ms=[round(v, 3) for v in values],
             )
-        row.update(record.method.extra())
+        row.update(method.extra())
         rows.append(row)
     return rows
 
 
+TARGETS = [
+    # (what, numerator, denominator, bound, "max" | "min")
+    (
+        "ols over HTTP within 1.3x of the bare MCP call over HTTP",
+        "ols-http",
+        "mcp-http-bare",
+        1.3,
+        "max",
+    ),
+    (
+        "ols over stdio within 1.3x of the bare MCP call over stdio",
+        "ols-stdio-paced",
+        "mcp-stdio-bare",
+        1.3,
+        "max",
+    ),
+    (
+        "langchain-mcp-adapters at least 3x slower than ols over HTTP",
+        "reference",
+        "ols-http",
+        3.0,
+        "min",
+    ),
+    (
+        "a process per call at least 10x slower than ols over stdio",
+        "stdio-process-per-call",
+        "ols-stdio-paced",
+        10.0,
+        "min",
+    ),
+]
+
+
+def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    medians = {r["key"]: r["median_ms"] for r in rows if "median_ms" in r}
+    checks = []
+    for what, top, bottom, bound, kind in TARGETS:
+        if top not in medians or bottom not in medians:
+            checks.append({"target": what, "ratio": None, "met": None})
+            continue
+        ratio = round(medians[top] / medians[bottom], 2)
+        met = ratio <= bound if kind == "max" else ratio >= bound
+        checks.append({"target": what, "ratio": ratio, "met": met})
+    return checks
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     width = max(len(r["label"]) for r in rows) + 2
-    header = f"{'method':<{width}}{'median ms':>10}{'p95 ms':>10}{'x floor':>9}{'API req':>9}"
+    header = (
+        f"{'method':<{width}}{'median ms':>10}{'p95 ms':>10}{'x API':>7}{'x MCP':>7}{'API req':>9}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -556,13 +879,46 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             continue
         print(
             f"{row['label']:<{width}}{row['median_ms']:>10.1f}{row['p95_ms']:>10.1f}"
-            f"{row['ratio_to_floor']:>9.1f}{row['api_requests_per_call_median']:>9g}"
+            f"{row['ratio_to_floor']:>7.1f}{_ratio(row['ratio_to_mcp_floor']):>7}"
+            f"{row['api_requests_per_call_median']:>9g}"
         )
     for row in rows:
         if row["calls_failed"]:
             print(f"{row['key']}: {row['calls_failed']} failed calls, e.g. {row['errors'][0][0]}")
         if row["unavailable_reason"] and "median_ms" in row:
             print(f"{row['key']}: stopped part-way ({row['unavailable_reason']})")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        f"# Tool-call latency, {results['finished_at']}",
+        "",
+        f"{results['calls_per_method']} calls per method after {results['warmup_rounds']} "
+        "warm-up rounds, round-robin; ms; x API = median / the direct API GET's median; "
+        "x MCP = median / the bare JSON-RPC call's median on the same transport.",
+    ]
+    for op in results["operations"].values():
+        lines += [
+            "",
+            f"## {op['what']}",
+            "",
+            "| method | median ms | p95 ms | x API | x MCP | API req |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in op["methods"]:
+            if "median_ms" not in row:
+                lines.append(f"| {row['key']} | unavailable: {row['unavailable_reason']} | | | | |")
+                continue
+            lines.append(
+                f"| {row['label']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | "
+                f"{row['ratio_to_floor']:.1f} | {_ratio(row['ratio_to_mcp_floor'])} | "
+                f"{row['api_requests_per_call_median']:g} |"
+            )
+        lines += ["", "| target | ratio | met |", "|---|---:|---|"]
+        for check in op["targets"]:
+            met = {True: "yes", False: "**no**", None: "not measured"}[check["met"]]
+            lines.append(f"| {check['target']} | {_ratio(check['ratio'])} | {met} |")
+    return "\n".join(lines) + "\n"
 
 
 def tool_version(argv: list[str]) -> str:
@@ -588,97 +944,103 @@ def tool_config(transport: str, sandbox: Sandbox) -> OlsConfig:
     return OlsConfig.model_validate({"mcp_servers": [server], "cluster": cluster})
 
 
-async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    reference_python: Path | None = None
-    reference_reason: str | None = "skipped (--no-reference)"
-    if not args.no_reference:
-        reference_python, reference_reason = ensure_reference_venv(args.reference_python)
+async def measure_operation(
+    op: Operation,
+    args: argparse.Namespace,
+    sandbox: Sandbox,
+    workdir: Path,
+    reference_python: Path | None,
+    reference_reason: str | None,
+) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    info = sandbox.info
+    token = sandbox.token
+    floor = Floor(info["api_url"], info["ca_file"], token, op)
+    first = floor.client.get(op.api_path, params=op.api_params)
+    first.raise_for_status()
+    if op.key == "list":
+        expected = [item["metadata"]["name"] for item in first.json()["items"]]
+    else:
+        expected = [line for line in first.text.splitlines() if line.strip()][-1:]
+    if not expected:
+        raise RuntimeError(f"nothing to measure: {op.what} gives an empty answer")
+    binary = find_server_binary()
+    ca_pem = Path(info["ca_file"]).read_bytes()
 
-    print("starting the sandbox ...")
-    sandbox = Sandbox.start(workdir / "state")
-    methods: list[Method] = []
+    def stdio_server(name: str) -> _StdioServer:
+        return _StdioServer(binary, workdir / name, info["api_url"], ca_pem, token)
+
+    stdio = tool_config("stdio", sandbox)
+    methods: list[Method] = [
+        floor,
+        BareMcpHttp(info["mcp_url"], token, op),
+        OlsTools(
+            "ols-http",
+            "ols tool layer, streamable HTTP, warm",
+            tool_config("streamable_http", sandbox),
+            token,
+            op,
+        ),
+        BareMcpStdioPaced(stdio_server("bare-stdio"), op),
+        OlsStdioPaced(
+            "ols-stdio-paced",
+            f"ols tool layer, stdio, warm, paced {STDIO_PACE_S:g} s",
+            stdio,
+            token,
+            op,
+        ),
+        OlsStdioBackToBack(
+            "ols-stdio", "ols tool layer, stdio, warm, back-to-back", stdio, token, op
+        ),
+        StdioProcessPerCall(stdio_server("process-per-call"), op),
+    ]
     unavailable: dict[str, str] = {}
-    try:
-        info = sandbox.info
-        floor = Floor(info["api_url"], info["ca_file"], sandbox.token)
-        first = floor.client.get(API_PATH)
-        first.raise_for_status()
-        names = [item["metadata"]["name"] for item in first.json()["items"]]
-        if not names:
-            raise RuntimeError(f"{USER} sees no pods in {NAMESPACE}: nothing to measure")
-        methods.append(floor)
+    if reference_python is not None:
         methods.append(
-            OlsTools(
-                "ols-http",
-                "ols tool layer, streamable HTTP, warm",
-                tool_config("streamable_http", sandbox),
-                sandbox.token,
+            Reference(
+                reference_python,
+                info["mcp_url"],
+                token,
+                args.warmup + args.calls,
+                workdir / "reference.log",
+                op,
             )
         )
-        stdio = tool_config("stdio", sandbox)
-        methods.append(
-            OlsStdioBackToBack(
-                "ols-stdio",
-                "ols tool layer, stdio, warm, back-to-back",
-                stdio,
-                sandbox.token,
-            )
-        )
-        methods.append(
-            OlsStdioPaced(
-                "ols-stdio-paced",
-                f"ols tool layer, stdio, warm, paced {STDIO_PACE_S:g} s",
-                stdio,
-                sandbox.token,
-            )
-        )
-        if reference_python is not None:
-            methods.append(
-                Reference(
-                    reference_python,
-                    info["mcp_url"],
-                    sandbox.token,
-                    args.warmup + args.calls,
-                    workdir / "reference.log",
-                )
-            )
-        else:
-            unavailable["reference"] = reference_reason or "unknown"
-        kubectl = shutil.which("kubectl")
-        if kubectl:
-            methods.append(Kubectl(kubectl, sandbox.kubeconfig, workdir / "kubecache"))
-        else:
-            unavailable["kubectl"] = "kubectl is not on PATH"
+    else:
+        unavailable["reference"] = reference_reason or "unknown"
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        methods.append(Kubectl(kubectl, sandbox.kubeconfig, workdir / "kubecache", op))
+    else:
+        unavailable["kubectl"] = "kubectl is not on PATH"
 
-        started: list[Method] = []
-        for method in list(methods):
-            try:
-                await method.start()
-                started.append(method)
-            except Unavailable as exc:
-                unavailable[method.key] = str(exc)
-                await method.stop()
-                methods.remove(method)
-        audit = AuditTail(Path(info["audit_log"]))
-        http = next((m for m in methods if m.key == "ols-http"), None)
-        if http is not None:  # which API requests one ols-http call makes, for the replay
-            audit.take()
-            await http.call()
-            gets = [r["path"] for r in audit.take() if r["method"] == "GET"]
-            if gets and gets[-1] == API_PATH:
-                methods.append(ApiReplay(info["api_url"], info["ca_file"], sandbox.token, gets))
-        print(
-            f"measuring {', '.join(m.key for m in methods)}: {args.warmup} warm-up rounds, "
-            f"then {args.calls} rounds (round-robin)"
-        )
+    started: list[Method] = []
+    for method in list(methods):
         try:
-            records = await measure(methods, args.warmup, args.calls, audit, names)
-        finally:
-            audit.close()
-            for method in started:
-                await method.stop()
+            await method.start()
+            started.append(method)
+        except Unavailable as exc:
+            unavailable[method.key] = str(exc)
+            await method.stop()
+            methods.remove(method)
+    audit = AuditTail(Path(info["audit_log"]))
+    http = next((m for m in methods if m.key == "ols-http"), None)
+    if http is not None:  # which API requests one ols-http call makes, for the replay
+        audit.take()
+        await http.call()
+        gets = [r["path"] for r in audit.take() if r["method"] == "GET"]
+        if gets and gets[-1] == op.api_path:
+            methods.append(ApiReplay(info["api_url"], info["ca_file"], token, gets, op))
+    print(
+        f"{op.what}: measuring {', '.join(m.key for m in methods)}: {args.warmup} warm-up "
+        f"rounds, then {args.calls} rounds (round-robin)"
+    )
+    try:
+        records = await measure(methods, args.warmup, args.calls, audit, expected)
     finally:
-        sandbox.stop()
+        audit.close()
+        for method in started:
+            await method.stop()
 
     rows = summarise(records)
     for key, reason in unavailable.items():
@@ -692,13 +1054,39 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "calls_failed": 0,
                 "errors": [],
                 "diagnostic": False,
+                "transport": None,
             }
         )
     rows.sort(key=lambda row: bool(row["diagnostic"]))  # the diagnostic row last
     return {
+        "what": op.what,
+        "tool": op.tool,
+        "arguments": op.arguments,
+        "methods": rows,
+        "targets": check_targets(rows),
+    }
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    reference_python: Path | None = None
+    reference_reason: str | None = "skipped (--no-reference)"
+    if not args.no_reference:
+        reference_python, reference_reason = ensure_reference_venv(args.reference_python)
+
+    print("starting the sandbox ...")
+    sandbox = Sandbox.start(workdir / "state")
+    operations: dict[str, Any] = {}
+    try:
+        for key in args.operation:
+            operations[key] = await measure_operation(
+                OPERATIONS[key], args, sandbox, workdir / key, reference_python, reference_reason
+            )
+    finally:
+        sandbox.stop()
+    kubectl = shutil.which("kubectl") or "kubectl"
+    return {
         "benchmark": "tool_latency",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "what": f"{USER} lists the pods in {NAMESPACE} ({len(names)} pods)",
         "calls_per_method": args.calls,
         "warmup_rounds": args.warmup,
         "order": "round-robin: every round calls each method once, starting one later each "
@@ -710,13 +1098,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "kubernetes_mcp_server": tool_version([str(find_server_binary()), "--version"]),
-            "kubectl": tool_version([kubectl or "kubectl", "version", "--client"]),
+            "kubectl": tool_version([kubectl, "version", "--client"]),
             "ols_source": ols_source(),
             "mcp": version("mcp"),
             "httpx2": version("httpx2"),
         },
         "notes": [STDIO_NOTE],
-        "methods": rows,
+        "operations": operations,
     }
 
 
@@ -725,6 +1113,12 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200, help="timed calls per method")
     parser.add_argument("--warmup", type=int, default=10, help="untimed rounds first")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON results")
+    parser.add_argument(
+        "--operation",
+        action="append",
+        choices=sorted(OPERATIONS),
+        help="what to measure (repeatable; default: list and log)",
+    )
     parser.add_argument(
         "--reference-python",
         default="python3",
@@ -736,19 +1130,31 @@ def main() -> int:
     args = parser.parse_args()
     if args.calls < 1 or args.warmup < 1:
         parser.error("--calls and --warmup must be at least 1")
+    args.operation = args.operation or ["list", "log"]
 
     with tempfile.TemporaryDirectory(prefix="ols-bench-") as tmp:
         results = asyncio.run(run(args, Path(tmp)))
 
-    print()
-    print(f"{results['what']}; {args.calls} calls each, medians and p95 in ms")
-    print_table(results["methods"])
+    for op in results["operations"].values():
+        print()
+        print(f"{op['what']}; {args.calls} calls each, medians and p95 in ms")
+        print_table(op["methods"])
+        for check in op["targets"]:
+            met = {True: "met", False: "NOT met", None: "not measured"}[check["met"]]
+            print(f"  target: {check['target']}: {_ratio(check['ratio'])} ({met})")
     print()
     print("Note: " + STDIO_NOTE)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nresults: {args.out}")
-    failed = any(row["calls_failed"] for row in results["methods"] if row["key"] != "reference")
+    table = args.out.with_suffix(".md")
+    table.write_text(markdown(results))
+    print(f"\nresults: {args.out} and {table}")
+    failed = any(
+        row["calls_failed"]
+        for op in results["operations"].values()
+        for row in op["methods"]
+        if row["key"] != "reference"
+    )
     return 1 if failed else 0
 
 

@@ -7,6 +7,7 @@ import base64
 import copy
 import json
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -1004,3 +1005,28 @@ def test_any_json_is_redacted_without_error_and_redacting_again_changes_nothing(
     assert redactor.structured(once) == (once, 0)
     text = json.dumps(value)
     assert redactor.text(redactor.text(text).text).count == 0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "hints"),
+    [(pattern, hints) for pattern, _, hints in redaction._RULES],
+    ids=lambda value: value.pattern[:30] if isinstance(value, re.Pattern) else None,
+)
+def test_every_rule_hint_is_in_every_text_its_pattern_matches(
+    pattern: re.Pattern[str], hints: tuple[str, ...]
+) -> None:
+    """A rule runs only when one of its hints is in the lower-cased text; a hint that some
+    match could lack would let that secret through."""
+
+    @settings(
+        max_examples=300,
+        deadline=None,
+        suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+    )
+    @given(st.from_regex(pattern))
+    def check(text: str) -> None:
+        match = pattern.search(text)
+        assert match is not None
+        assert any(hint in match.group(0).lower() for hint in hints), (match.group(0), hints)
+
+    check()

@@ -56,7 +56,9 @@ class ServerProblem:
 
 @dataclass
 class Catalogue:
-    """The tools the user may call, by exposed name, and servers that could not be listed."""
+    """The tools the user may call, by exposed name, and servers that could not be listed.
+
+    Shared between calls while the listings are cached: read it, never change it."""
 
     tools: dict[str, ToolSpec]
     problems: list[ServerProblem] = field(default_factory=list)
@@ -118,6 +120,7 @@ class ToolManager:
         self.servers: dict[str, McpServerSettings] = {s.name: s for s in config.mcp_servers}
         self._runtime_dir = runtime_dir
         self._listings: dict[str, _Listing] = {}
+        self._merged: tuple[tuple[tuple[str, int], ...], Catalogue] | None = None
         self._failed_listings: dict[tuple[str, str], tuple[float, Exception]] = {}
         self._listing_locks: dict[str, asyncio.Lock] = {}
         self.pool = SessionPool(
@@ -170,7 +173,13 @@ class ToolManager:
                 problems.append(ServerProblem(name, self._failure_message(name, result)))
             else:
                 listings.append((name, result))
-        return Catalogue(merge_servers(listings), problems)
+        if problems:
+            return Catalogue(merge_servers(listings), problems)
+        # The listings are the cached lists until they expire: merge them once, not per call.
+        key = tuple((name, id(specs)) for name, specs in listings)
+        if self._merged is None or self._merged[0] != key:
+            self._merged = (key, Catalogue(merge_servers(listings), []))
+        return self._merged[1]
 
     async def _server_tools(self, server: str, token: UserToken) -> list[ToolSpec]:
         ttl = self.config.tools.catalogue_ttl_seconds
