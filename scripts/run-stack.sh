@@ -31,6 +31,9 @@ or over HTTP:
     -d '{"query": "why is the api pod in team-a crash-looping?"}'
 
 MSG
+# The shipped runbooks (or whatever was indexed there before), updated: only changed files
+# are read again. `ols serve --sandbox` answers from this index.
+"$ols" docs index --index "$state/docs-index"
 if [ -z "${OLS_LLM_URL:-}" ]; then
   echo "No LLM configured: set OLS_LLM_URL (an OpenAI-compatible /v1 URL) and OLS_LLM_MODEL," >&2
   echo "e.g. OLS_LLM_URL=http://127.0.0.1:11434/v1 OLS_LLM_MODEL=qwen2.5:7b make run." >&2

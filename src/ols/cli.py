@@ -25,7 +25,15 @@ app.add_typer(sandbox_app, name="sandbox")
 tools_app = typer.Typer(no_args_is_help=True, help="List and call MCP tools as a user.")
 app.add_typer(mcp_server_app, name="mcp-server")
 app.add_typer(tools_app, name="tools")
+docs_app = typer.Typer(
+    no_args_is_help=True, help="The documentation and runbooks answers are grounded in."
+)
+app.add_typer(docs_app, name="docs")
 
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", help="The index directory (default: retrieval.index_dir)."),
+]
 ConfigOption = Annotated[
     Path | None, typer.Option(help="An ols configuration file (mcp_servers...).")
 ]
@@ -302,6 +310,13 @@ def serve(
     ] = None,
     llm_model: Annotated[str | None, typer.Option(help="Model name ($OLS_LLM_MODEL).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8080).")] = None,
+    docs_index: Annotated[
+        Path | None,
+        typer.Option(
+            help="A documentation index (ols docs index); with --sandbox the default is "
+            "DIR/docs-index, the shipped runbooks."
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP API. With --sandbox and an LLM URL no configuration file is needed."""
     import uvicorn
@@ -311,7 +326,13 @@ def serve(
 
     try:
         settings, service_token = service_config(
-            config=config, sandbox=sandbox, llm_url=llm_url, llm_model=llm_model, port=port
+            config=config,
+            sandbox=sandbox,
+            llm_url=llm_url,
+            llm_model=llm_model,
+            port=port,
+            docs_index=docs_index,
+            sandbox_docs=True,
         )
         application = create_app(settings, service_token=service_token)
     except OlsError as exc:
@@ -319,6 +340,14 @@ def serve(
         raise typer.Exit(2) from exc
     host, listen = settings.service.host, settings.service.port
     typer.echo(f"ols serving on http://{host}:{listen} (docs: http://{host}:{listen}/docs)")
+    retriever = application.state.services.retriever
+    if retriever is not None:
+        index = retriever.index
+        typer.echo(
+            f"documentation index {settings.retrieval.index_dir}: {len(index.passages)} "
+            f"passages from {index.documents} documents, loaded in "
+            f"{index.load_seconds * 1000:.1f} ms"
+        )
     if settings.llm.url is None:
         typer.echo(
             "note: no LLM configured (OLS_LLM_URL, OLS_LLM_MODEL): queries answer 503", err=True
@@ -352,6 +381,7 @@ def ask(
     from ols.launch import llm_overrides
     from ols.llm.client import LlmClient
     from ols.llm.errors import LlmError
+    from ols.retrieval.retriever import load_retriever
     from ols.tools.manager import ToolManager
 
     target = _target(config, sandbox, user, kubeconfig, None)
@@ -361,16 +391,26 @@ def ask(
         llm_settings = settings.llm.model_copy(update=overrides)
         settings = settings.model_copy(update={"llm": llm_settings})
 
+    if sandbox is not None and settings.retrieval.index_dir is None:
+        from ols.launch import sandbox_docs_index
+
+        retrieval = settings.retrieval.model_copy(update={"index_dir": sandbox_docs_index(sandbox)})
+        settings = settings.model_copy(update={"retrieval": retrieval})
+
     async def run() -> int:
         llm = LlmClient(settings.llm)
         try:
             async with ToolManager(settings) as manager:
+                redactor = manager.redactor
                 loop = ToolLoop(
                     llm,
                     manager,
                     settings.agent,
                     settings.llm.context_window,
                     gate=policy_gate(settings.approvals),
+                    retriever=load_retriever(
+                        settings.retrieval, redact=lambda text: redactor.text(text).text
+                    ),
                 )
                 events = loop.run(target.token, question)
                 while events is not None:
@@ -405,6 +445,12 @@ def ask(
                 return loop.resume(target.token, event.state, decisions)
             elif isinstance(event, TurnEnd):
                 typer.echo("")
+                for document in event.referenced_documents:
+                    typer.secho(
+                        f"reference: {document['doc_title']} ({document['doc_url']})",
+                        fg="blue",
+                        err=True,
+                    )
         return None
 
     try:
@@ -452,6 +498,9 @@ def evaluate(
     work_dir: Annotated[
         Path | None, typer.Option(help="Keep the sandbox state and database here.")
     ] = None,
+    docs: Annotated[
+        bool, typer.Option(help="Ground answers in the shipped runbooks, as `make run` does.")
+    ] = True,
 ) -> None:
     """Run evaluation scenarios against the real service on a sandbox cluster, score them,
     and write a report (exit status 1 when a scenario fails)."""
@@ -510,7 +559,7 @@ def evaluate(
 
     try:
         evaluation = Evaluation(
-            loaded, llm=llm, scripted=scripted, work_dir=work_dir, progress=progress
+            loaded, llm=llm, scripted=scripted, work_dir=work_dir, progress=progress, docs=docs
         )
         console.print(f"ols eval: {total} scenarios, model {model}; starting the sandbox")
         results = evaluation.run()
@@ -523,6 +572,117 @@ def evaluate(
     )
     typer.echo(f"report: {json_path} and {html_path}")
     raise typer.Exit(0 if summary.passed == summary.scenarios else 1)
+
+
+def _index_dir(index: Path | None, config: Path | None) -> Path:
+    from ols.config import load_config
+
+    if index is not None:
+        return index
+    configured = load_config(config).retrieval.index_dir if config else None
+    if configured is None:
+        raise OlsError("say where the index goes: --index DIR, or retrieval.index_dir in --config")
+    return configured
+
+
+@docs_app.command("index")
+def docs_index(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or directories (Markdown, AsciiDoc, HTML, text). Default: what the "
+            "index was built from last time, else ols's own runbooks."
+        ),
+    ] = None,
+    index: IndexOption = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Prefix of each passage's URL, joined with its path under the directory "
+            "(front matter `url:` wins). Default: retrieval.base_url."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Build or update a documentation index; only changed files are read again."""
+    from ols.config import load_config
+    from ols.retrieval.index import DocsIndex, update_index
+
+    try:
+        index_dir = _index_dir(index, config)
+        prefix = base_url or (load_config(config).retrieval.base_url if config else None)
+        report = update_index(index_dir, paths or (), prefix)
+        loaded = DocsIndex.load(index_dir)
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for path, why in report.skipped:
+        typer.echo(f"warning: skipped {path}: {why}", err=True)
+    typer.echo(f"indexed {index_dir}: {report.summary()}")
+    typer.echo(f"loads in {loaded.load_seconds * 1000:.1f} ms")
+
+
+@docs_app.command("search")
+def docs_search(
+    query: Annotated[str, typer.Argument(help="A question, as a user would ask it.")],
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 5,
+    config: ConfigOption = None,
+) -> None:
+    """Print the passages a question retrieves, best first."""
+    from ols.retrieval.index import DocsIndex
+
+    try:
+        found = DocsIndex.load(_index_dir(index, config)).search(query, k)
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for passage, score in found:
+        typer.echo(f"{score:7.3f}  {passage.title}  ({passage.doc_url})")
+    if not found:
+        typer.echo("nothing matches", err=True)
+
+
+@docs_app.command("eval")
+def docs_eval(
+    index: Annotated[
+        Path | None,
+        typer.Option(help="The index to evaluate (default: the shipped runbooks, freshly)."),
+    ] = None,
+    questions: Annotated[
+        Path | None,
+        typer.Option(help="Labelled questions YAML (default: the runbooks' own set)."),
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="Exit 1 when recall@3 is below this.")] = 0.9,
+) -> None:
+    """Recall@1 and recall@3 of labelled questions against an index."""
+    import tempfile
+
+    from ols.retrieval.evaluation import default_questions, evaluate, load_questions
+    from ols.retrieval.index import DocsIndex, index_runbooks
+
+    try:
+        labelled = load_questions(questions or default_questions())
+        if index is None:
+            with tempfile.TemporaryDirectory() as scratch:
+                index_runbooks(Path(scratch))
+                loaded = DocsIndex.load(Path(scratch))
+        else:
+            loaded = DocsIndex.load(index)
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    result = evaluate(loaded, labelled)
+    for question, expected, found in result.misses:
+        typer.echo(f"miss: {question!r}: expected {expected}, got {found}")
+    typer.echo(
+        f"{result.total} questions, {len(loaded.passages)} passages from "
+        f"{loaded.documents} documents (loaded in {loaded.load_seconds * 1000:.1f} ms)"
+    )
+    typer.echo(f"recall@1 {result.recall_at(1):.3f}  recall@3 {result.recall_at(3):.3f}")
+    if result.recall_at(3) < threshold:
+        typer.echo(f"recall@3 is below the threshold {threshold}", err=True)
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from ols.approvals.policy import ApprovalSettings
 from ols.auth.settings import AuthSettings
 from ols.errors import ConfigurationError
 from ols.llm.settings import LlmSettings
+from ols.retrieval.settings import RetrievalSettings
 from ols.safety.settings import SafetySettings
 from ols.tools.settings import ClusterSettings, McpServerSettings, ToolsSettings
 
@@ -41,6 +42,7 @@ class OlsConfig(BaseModel):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 

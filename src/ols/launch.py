@@ -14,6 +14,18 @@ from ols.errors import ConfigurationError
 from ols.tools.settings import USER_TOKEN_PLACEHOLDER
 
 SANDBOX_SERVICE_USER = "lightspeed"
+SANDBOX_DOCS_INDEX = "docs-index"
+
+
+def sandbox_docs_index(state_dir: Path) -> Path:
+    """The documentation index of a sandbox state directory, brought up to date from what
+    it was built from (the shipped runbooks when new; only changed files are read again,
+    milliseconds when nothing changed)."""
+    from ols.retrieval.index import update_index
+
+    index_dir = state_dir.resolve() / SANDBOX_DOCS_INDEX
+    update_index(index_dir)
+    return index_dir
 
 
 def llm_overrides(llm_url: str | None, llm_model: str | None) -> dict[str, Any]:
@@ -50,9 +62,12 @@ def service_config(
     llm_url: str | None = None,
     llm_model: str | None = None,
     port: int | None = None,
+    docs_index: Path | None = None,
+    sandbox_docs: bool = False,
 ) -> tuple[OlsConfig, UserToken | None]:
     """The service's configuration, and (with --sandbox) the service account token it
-    reviews callers' tokens with."""
+    reviews callers' tokens with. `docs_index` sets retrieval.index_dir; with
+    `sandbox_docs`, a sandbox without one configured answers from the shipped runbooks."""
     base: dict[str, Any] = (
         load_config(config).model_dump(mode="json", exclude_none=True) if config else {}
     )
@@ -76,6 +91,13 @@ def service_config(
         users = info.get("users") or {}
         if SANDBOX_SERVICE_USER in users:
             service_token = UserToken(users[SANDBOX_SERVICE_USER]["token"])
+    retrieval = dict(base.get("retrieval", {}))
+    if docs_index is not None:
+        retrieval["index_dir"] = str(docs_index)
+    elif sandbox is not None and sandbox_docs and not retrieval.get("index_dir"):
+        retrieval["index_dir"] = str(sandbox_docs_index(sandbox))
+    if retrieval:
+        base["retrieval"] = retrieval
     llm = {**base.get("llm", {}), **llm_overrides(llm_url, llm_model)}
     if llm:
         base["llm"] = llm

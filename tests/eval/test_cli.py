@@ -52,6 +52,8 @@ def test_scripted_evaluation_of_the_whole_set_passes_and_writes_reports(tmp_path
     assert summary["tool_recall"] == 1.0
     assert summary["forbidden_violations"] == 0 and summary["leaks"] == 0
     assert summary["input_tokens"] > 1000 * count  # the prompt, tool schemas included
+    crash = next(s for s in data["scenarios"] if s["id"] == "crashloop-api")
+    assert any("crash" in title.lower() for title in crash["references"][0])  # the runbook
     write = next(s for s in data["scenarios"] if s["id"] == "write-scale-web-approved")
     assert write["approvals"][0]["decision"] == "approve"
     assert write["calls"][0]["status"] == "success"

@@ -82,6 +82,8 @@ class TurnEnd:
     output_tokens: int
     truncated: bool  # history was cut to fit the context window
     rounds: int
+    # `{doc_url, doc_title}` of the documentation passages given to the model
+    referenced_documents: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@
 - The same call with the same arguments twice in one turn is answered from the first result.
 - Tool output has a budget (a share of the context window), spent per round and split
   evenly across the round's calls; results over their share are cut at a line boundary.
+- With a `Retriever`, the best documentation passages for the question (and the
+  conversation's last questions) go into the system message as reference material, and
+  the turn reports them as `referenced_documents`.
 - Whether a call may run is the `ToolGate`'s decision: run, deny, or ask the user. Calls
   that need asking stop the turn after the round's other calls ran (`TurnSuspended`, whose
   state is plain JSON); `resume` continues it once the user decided.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -39,11 +43,16 @@ from ols.auth.token import UserToken
 from ols.llm.client import LlmClient
 from ols.llm.tokens import BYTES_PER_TOKEN, count_message_tokens, count_tokens
 from ols.llm.types import LlmTurn, TextDelta, ToolCallRequest, TurnComplete
+from ols.retrieval.retriever import Retriever
 from ols.tools.catalogue import ToolSpec
 from ols.tools.manager import NoUserToken, ToolManager
 from ols.tools.results import ToolResult, truncate_text
 
+log = logging.getLogger(__name__)
 DO_NOT_RETRY = "Do not retry this exact tool call."
+# Reference passages never take more than this share of the context window, whatever
+# retrieval.max_tokens says (small local models have small windows).
+REFERENCE_BUDGET_RATIO = 0.15
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class TurnState:
     round_results: dict[str, ToolResultRecord] = field(default_factory=dict)
     pending: list[PendingCall] = field(default_factory=list)
     budget_bytes_per_call: int = 0
+    referenced_documents: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,6 +117,8 @@ class TurnState:
                 for p in data["pending"]
             ],
             budget_bytes_per_call=data["budget_bytes_per_call"],
+            # states stored before retrieval existed have none
+            referenced_documents=list(data.get("referenced_documents", [])),
         )
 
 
@@ -161,6 +173,7 @@ class ToolLoop:
         *,
         on_result: ResultObserver | None = None,
         max_concurrent_tool_calls: int = 8,
+        retriever: Retriever | None = None,
     ) -> None:
         self.llm = llm
         self.tools = tools
@@ -169,6 +182,7 @@ class ToolLoop:
         self.gate = gate
         self._on_result = on_result
         self._concurrency = max_concurrent_tool_calls
+        self._retriever = retriever
 
     async def _observed(self, call: ToolCallRecord, result: ToolResultRecord) -> ToolResultEvent:
         if self._on_result is not None:
@@ -189,14 +203,31 @@ class ToolLoop:
         past, truncated = history_messages(
             history, int(self.context_window * self.settings.history_budget_ratio)
         )
+        system, references = SYSTEM_PROMPT, []
+        if self._retriever is not None:
+            # In the one system message: several system messages break some chat templates.
+            try:
+                context = await asyncio.to_thread(
+                    self._retriever.retrieve,
+                    question,
+                    [q for q, _ in history],
+                    int(self.context_window * REFERENCE_BUDGET_RATIO),
+                )
+            except Exception:  # documents help an answer; their failure must not stop one
+                log.exception("documentation retrieval failed; answering without it")
+            else:
+                if context.passages:
+                    system = f"{SYSTEM_PROMPT}\n{context.prompt_section()}"
+                    references = context.referenced_documents()
         state = TurnState(
             messages=[
-                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "system", "content": system},
                 *past,
                 {"role": "user", "content": question},
             ],
             truncated=truncated,
             tool_budget=int(self.context_window * self.settings.tool_budget_ratio),
+            referenced_documents=references,
         )
         async for event in self._rounds(token, state, await self._catalogue(token)):
             yield event
@@ -280,6 +311,7 @@ class ToolLoop:
             state.output_tokens,
             state.truncated,
             state.round,
+            state.referenced_documents,
         )
 
     @staticmethod

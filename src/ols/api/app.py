@@ -40,6 +40,7 @@ from ols.api.models import (
     FeedbackRequest,
     LLMRequest,
     LLMResponse,
+    ReferencedDocument,
 )
 from ols.approvals.policy import warn_if_unguarded
 from ols.approvals.store import ApprovalConflict, ApprovalNotFound, ApprovalStore
@@ -55,6 +56,7 @@ from ols.config import OlsConfig
 from ols.errors import ConfigurationError
 from ols.llm.client import LlmClient
 from ols.llm.errors import LlmError
+from ols.retrieval.retriever import Retriever, load_retriever
 from ols.safety.audit import AuditTrail, ToolCallAudit
 from ols.safety.limits import RateLimiter
 from ols.safety.log_scrubbing import install_log_scrubbing
@@ -79,6 +81,7 @@ class Services:
     metrics: Metrics
     llm: LlmClient | None
     llm_problem: str | None
+    retriever: Retriever | None = None  # None: no documentation index configured
 
     def loop(
         self,
@@ -122,6 +125,7 @@ class Services:
             gate=policy_gate(self.config.approvals),
             on_result=audit,
             max_concurrent_tool_calls=self.config.safety.limits.max_concurrent_tool_calls,
+            retriever=self.retriever,
         )
 
     def llm_labels(self) -> tuple[str, str]:
@@ -171,10 +175,13 @@ def build_services(config: OlsConfig, *, service_token: UserToken | None = None)
         problem = str(exc)
         log.warning("no LLM configured: %s", problem)
     warn_if_unguarded(config.approvals)
+    tools = ToolManager(config, observer=observe)
+    # Documentation passages go through the same redaction as tool output (docs/rag.md).
+    retriever = load_retriever(config.retrieval, redact=lambda text: tools.redactor.text(text).text)
     database = Database(config.database.url)
     return Services(
         config=config,
-        tools=ToolManager(config, observer=observe),
+        tools=tools,
         database=database,
         store=ConversationStore(database),
         approvals=ApprovalStore(database),
@@ -184,6 +191,7 @@ def build_services(config: OlsConfig, *, service_token: UserToken | None = None)
         metrics=metrics,
         llm=llm,
         llm_problem=problem,
+        retriever=retriever,
     )
 
 
@@ -530,6 +538,7 @@ async def _answer(
                         r.as_api() for r in [*state.results, *state.round_results.values()]
                     ],
                     pending_approvals=await _suspend(services, user, turn, event, pending),
+                    referenced_documents=_references(state.referenced_documents),
                 )
             elif isinstance(event, TurnEnd):
                 conversation_id = await _save(services, user, turn, event)
@@ -542,6 +551,7 @@ async def _answer(
                     output_tokens=event.output_tokens,
                     tool_calls=[c.as_api() for c in event.tool_calls],
                     tool_results=[r.as_api() for r in event.tool_results],
+                    referenced_documents=_references(event.referenced_documents),
                 )
     except LlmError as exc:
         services.metrics.llm_failures.labels(*labels).inc()
@@ -581,7 +591,7 @@ async def _stream(
                 yield frame(
                     "end",
                     {
-                        "referenced_documents": [],
+                        "referenced_documents": state.referenced_documents,
                         "truncated": state.truncated,
                         "input_tokens": state.input_tokens,
                         "output_tokens": state.output_tokens,
@@ -595,7 +605,7 @@ async def _stream(
                 yield frame(
                     "end",
                     {
-                        "referenced_documents": [],
+                        "referenced_documents": event.referenced_documents,
                         "truncated": event.truncated,
                         "input_tokens": event.input_tokens,
                         "output_tokens": event.output_tokens,
@@ -654,6 +664,10 @@ def _rate_limit(services: Services, user: AuthenticatedUser) -> None:
         )
 
 
+def _references(documents: list[dict[str, str]]) -> list[ReferencedDocument]:
+    return [ReferencedDocument(**d) for d in documents]
+
+
 def _count_tokens(services: Services, end: TurnEnd, labels: tuple[str, str]) -> None:
     services.metrics.llm_tokens_sent.labels(*labels).inc(end.input_tokens)
     services.metrics.llm_tokens_received.labels(*labels).inc(end.output_tokens)
@@ -672,4 +686,8 @@ def _text_frame(event: str, data: dict[str, Any]) -> str:
         return f"\nTool result: {json.dumps(data)}\n"
     if event == "error":
         return f"\nError: {data['response']}: {data['cause']}\n"
+    if event == "end" and data.get("referenced_documents"):
+        # as the reference does: one "title: url" line per document
+        lines = (f"{d['doc_title']}: {d['doc_url']}" for d in data["referenced_documents"])
+        return "\n\n" + "\n".join(lines) + "\n"
     return ""

@@ -40,6 +40,7 @@ def report_data(results: Sequence[Result], *, model: str, mode: str) -> dict[str
                 "questions": [t.question for t in r.scenario.turns],
                 "score": r.score.as_json(),
                 "answers": [t.answer for t in r.run.turns],
+                "references": [t.references for t in r.run.turns],
                 "calls": [asdict(c) | {"content": _clip(c.content)} for c in r.run.calls],
                 "approvals": [asdict(a) for a in r.run.approvals],
                 "error": r.run.error,

@@ -48,6 +48,7 @@ class Evaluation:
         scripted: bool = False,
         work_dir: Path | None = None,
         progress: Progress | None = None,
+        docs: bool = True,
     ) -> None:
         if scripted == (llm is not None):
             raise ValueError("give either llm settings or scripted=True")
@@ -62,6 +63,7 @@ class Evaluation:
         self.scripted = scripted
         self.work_dir = work_dir
         self.progress = progress or (lambda *_: None)
+        self.docs = docs
 
     def run(self) -> list[Result]:
         with tempfile.TemporaryDirectory(prefix="ols-eval-") as tmp:
@@ -93,7 +95,7 @@ class Evaluation:
         state.mkdir(parents=True, exist_ok=True)
         sandbox = start_sandbox(state / "sandbox", *WORLDS[world])
         try:
-            service = start_service(sandbox, state / "ols.sqlite3", llm)
+            service = start_service(sandbox, state / "ols.sqlite3", llm, docs=self.docs)
             try:
                 results: dict[str, Result] = {}
                 for scenario in scenarios:
@@ -174,6 +176,7 @@ def _run_turn(
     turn.answer = str(data.get("response") or "")
     turn.input_tokens = int(data.get("input_tokens") or 0)
     turn.output_tokens = int(data.get("output_tokens") or 0)
+    turn.references = [str(doc.get("doc_title")) for doc in data.get("referenced_documents") or []]
     return str(data["conversation_id"])
 
 

@@ -44,6 +44,8 @@ class TurnRecord:
     output_tokens: int = 0
     seconds: float = 0.0
     rounds: int = 0
+    references: list[str] = field(default_factory=list)
+    """The titles of the documents the service gave the model (referenced_documents)."""
 
 
 @dataclass

@@ -97,12 +97,15 @@ class Service:
         self.thread.join(STOP_TIMEOUT_S)
 
 
-def start_service(sandbox: Sandbox, database: Path, llm: dict[str, Any]) -> Service:
-    """The service as `ols serve --sandbox` runs it, with `llm` settings, on a free port.
+def start_service(
+    sandbox: Sandbox, database: Path, llm: dict[str, Any], *, docs: bool = True
+) -> Service:
+    """The service as `ols serve --sandbox` runs it, with `llm` settings, on a free port;
+    with `docs`, answers are grounded in the shipped runbooks as there.
 
     The per-user request rate limit is lifted: an evaluation asks many questions as one
     user in a short time, and the limit is not what it measures."""
-    config, service_token = service_config(sandbox=sandbox.state_dir)
+    config, service_token = service_config(sandbox=sandbox.state_dir, sandbox_docs=docs)
     safety = config.safety.model_copy(
         update={
             "limits": config.safety.limits.model_copy(update={"requests_per_minute": 1_000_000})
