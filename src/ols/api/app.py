@@ -49,6 +49,7 @@ from ols.auth.authenticator import (
     AuthError,
     KubernetesAuthenticator,
     NoopAuthenticator,
+    bearer_token,
 )
 from ols.auth.token import UserToken
 from ols.config import OlsConfig
@@ -191,6 +192,11 @@ async def current_user(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> AuthenticatedUser:
     services: Services = request.app.state.services
+    forwarded = services.config.auth.forwarded_token_header
+    if forwarded and bearer_token(authorization) is None and request.headers.get(forwarded):
+        # A proxy in front signed the user in and passes their token in its own header (it may
+        # also send `Authorization: Basic`, which is never a token).
+        authorization = f"Bearer {request.headers[forwarded]}"
     try:
         return await services.authenticator.authenticate(authorization)
     except AuthError as exc:
