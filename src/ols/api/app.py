@@ -41,6 +41,7 @@ from ols.api.models import (
     LLMRequest,
     LLMResponse,
 )
+from ols.api.web import add_web_routes
 from ols.approvals.policy import warn_if_unguarded
 from ols.approvals.store import ApprovalConflict, ApprovalNotFound, ApprovalStore
 from ols.auth.authenticator import (
@@ -471,6 +472,7 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
     async def metrics() -> Response:
         return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    add_web_routes(app)
     return app
 
 
