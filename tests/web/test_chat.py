@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.support.scripted_llm import ScriptedLLM, reply, tool_calls
+from tests.support.scripted_llm import ScriptedLLM, delay, reply, tool_calls
 from tests.support.service import ServiceHandle
 from tests.web.conftest import NewPage, ask, screenshot, sign_in
 
@@ -111,6 +111,59 @@ def test_alice_asks_why_a_pod_crash_loops(
 
     # The conversation is in alice's list under its question.
     expect(page.locator("#conversation-list .open")).to_contain_text([CRASH_QUESTION])
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("() => sessionStorage.length") == 0
+    expect(page.locator(".turn")).to_have_count(0)
+
+
+def test_a_tool_card_shows_while_the_model_is_still_thinking(
+    web_service: ServiceHandle, scripted_llm: ScriptedLLM, new_page: NewPage
+) -> None:
+    page = new_page()
+    sign_in(page, web_service, "alice")
+    scripted_llm.script(
+        tool_calls(("pods_list_in_namespace", {"namespace": "team-a"})),
+        delay(4, reply("Five pods.")),
+    )
+    ask(page, "What runs in team-a?")
+    card = page.locator(".card.tool")
+    # The card and its result are on the page while the next answer has not been written.
+    expect(card.locator(".status")).to_have_text("done")
+    expect(page.locator(".turn-status")).to_have_text("Thinking…")
+    assert page.locator(".turn .answer").text_content() == ""
+    screenshot(page, "02b-tool-ran-model-thinking")
+    expect(page.locator(".turn .answer")).to_have_text("Five pods.")
+
+
+def test_two_approvals_in_one_round_continue_after_the_last(
+    web_service: ServiceHandle, scripted_llm: ScriptedLLM, new_page: NewPage
+) -> None:
+    _set_replicas(web_service, 3)
+    page = new_page()
+    sign_in(page, web_service, "alice")
+    restart = ("pods_delete", {"name": "web-7d9c8b6f5d-4xk2p", "namespace": "team-a"})
+    scripted_llm.script(tool_calls(SCALE, restart))
+    ask(page, "Scale web to 5 and restart one of its pods")
+    approvals = page.locator(".card.approval")
+    expect(approvals).to_have_count(2)
+    assert [_card_args(approvals.nth(i)) for i in range(2)] == [SCALE[1], restart[1]]
+    approvals.nth(0).get_by_role("button", name="Approve").click()
+    expect(approvals.nth(0).locator(".outcome")).to_contain_text("Approved")
+    expect(page.locator(".turn-status")).to_have_text("Waiting for 1 more decision.")
+    expect(page.locator('.card.tool[data-tool="resources_scale"] .status')).to_have_text("approved")
+    assert _replicas(web_service) == 3  # nothing runs before the last decision
+    scripted_llm.script(reply("Scaled web to 5; left the pod alone."))
+    approvals.nth(1).get_by_role("button", name="Reject").click()
+    _wait_for_answer(page)
+    screenshot(page, "05b-two-approvals")
+    expect(page.locator('.card.tool[data-tool="resources_scale"] .status')).to_have_text("done")
+    expect(page.locator('.card.tool[data-tool="pods_delete"] .status')).to_have_text("rejected")
+    assert _replicas(web_service) == 5
+    with web_service.sandbox.client("admin") as admin:
+        assert admin.get("/api/v1/namespaces/team-a/pods/web-7d9c8b6f5d-4xk2p").status_code == 200
+    _set_replicas(web_service, 3)
 
 
 def test_alice_approves_a_scale_in_the_page(

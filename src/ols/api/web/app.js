@@ -686,7 +686,8 @@ class ApprovalCard {
       ? "Approved: it runs with your permissions."
       : `Rejected${reason ? `: ${reason}` : ""}.`;
     const call = this.turn.cards.get(this.pending.call_id);
-    if (call) call.setStatus(approved ? "running" : "declined", approved ? "running" : "rejected");
+    // It runs (or is reported as declined) when the turn continues, after the last decision.
+    if (call) call.setStatus(approved ? "waiting" : "declined", approved ? "approved" : "rejected");
     if ((response.headers.get("Content-Type") || "").includes("text/event-stream")) {
       state.busy = true;
       setAsking(true);
