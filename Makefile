@@ -24,11 +24,11 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup tools run sandbox test lint format clean bench eval
+.PHONY: help setup tools run sandbox test lint format clean bench eval chromium
 
 help:
 	@echo "make run    set up, then start the sandbox cluster, kubernetes-mcp-server and the service"
-	@echo "make test   set up, then run lint and the whole test suite"
+	@echo "make test   set up (Debian's chromium too), then run lint and the whole test suite"
 	@echo "make lint   ruff (lint + format check) and mypy"
 	@echo "make tools  install uv, the pinned kubernetes-mcp-server and kubectl only"
 	@echo "make bench  set up, then benchmark tool-call latency (bench/README.md)"
@@ -63,6 +63,10 @@ $(KMCP_BIN):
 kubectl:
 	@command -v kubectl >/dev/null || { apt-get update -qq && apt-get install -y -qq kubernetes-client; }
 
+# The web tests drive Debian's Chromium with Playwright (browser downloads do not work here).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 run: setup
 	@STATE_DIR=$(STATE_DIR) PORT=$(PORT) OLS_PORT=$(OLS_PORT) scripts/run-stack.sh
 
@@ -81,7 +85,7 @@ format: $(VENV)/.synced
 	$(VENV)/bin/ruff format src tests
 	$(VENV)/bin/ruff check --fix src tests
 
-test: setup lint
+test: setup chromium lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`. Builds bench/.venv-reference (pinned, from PyPI) on first use.
@@ -91,4 +95,4 @@ bench: setup
 	$(VENV)/bin/python bench/tool_latency.py --reference-python $(PYTHON) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .state .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .state .pytest_cache .mypy_cache .ruff_cache test-artifacts

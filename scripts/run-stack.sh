@@ -20,7 +20,13 @@ done
 
 cat <<MSG
 
-The sandbox runs (kubeconfigs in $state). Ask a first question, in another terminal:
+The sandbox runs (kubeconfigs in $state).
+
+Web chat: http://127.0.0.1:$service_port/
+  sign in by pasting a user's token, e.g. alice's:
+  .venv/bin/ols sandbox token alice --state-dir $state
+
+Or ask a first question in another terminal:
 
   .venv/bin/ols ask "why is the api pod in team-a crash-looping?" --sandbox $state --user alice
 

@@ -339,7 +339,10 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     host, listen = settings.service.host, settings.service.port
-    typer.echo(f"ols serving on http://{host}:{listen} (docs: http://{host}:{listen}/docs)")
+    typer.echo(
+        f"ols serving on http://{host}:{listen}: web chat at http://{host}:{listen}/, "
+        f"API docs at http://{host}:{listen}/docs"
+    )
     retriever = application.state.services.retriever
     if retriever is not None:
         index = retriever.index

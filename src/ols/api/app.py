@@ -42,6 +42,7 @@ from ols.api.models import (
     LLMResponse,
     ReferencedDocument,
 )
+from ols.api.web import add_web_routes
 from ols.approvals.policy import warn_if_unguarded
 from ols.approvals.store import ApprovalConflict, ApprovalNotFound, ApprovalStore
 from ols.auth.authenticator import (
@@ -50,6 +51,7 @@ from ols.auth.authenticator import (
     AuthError,
     KubernetesAuthenticator,
     NoopAuthenticator,
+    bearer_token,
 )
 from ols.auth.token import UserToken
 from ols.config import OlsConfig
@@ -199,6 +201,11 @@ async def current_user(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> AuthenticatedUser:
     services: Services = request.app.state.services
+    forwarded = services.config.auth.forwarded_token_header
+    if forwarded and bearer_token(authorization) is None and request.headers.get(forwarded):
+        # A proxy in front signed the user in and passes their token in its own header (it may
+        # also send `Authorization: Basic`, which is never a token).
+        authorization = f"Bearer {request.headers[forwarded]}"
     try:
         return await services.authenticator.authenticate(authorization)
     except AuthError as exc:
@@ -473,6 +480,7 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
     async def metrics() -> Response:
         return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    add_web_routes(app)
     return app
 
 
