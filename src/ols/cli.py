@@ -25,6 +25,8 @@ app.add_typer(sandbox_app, name="sandbox")
 tools_app = typer.Typer(no_args_is_help=True, help="List and call MCP tools as a user.")
 app.add_typer(mcp_server_app, name="mcp-server")
 app.add_typer(tools_app, name="tools")
+db_app = typer.Typer(no_args_is_help=True, help="The database's schema (migrations).")
+app.add_typer(db_app, name="db")
 
 ConfigOption = Annotated[
     Path | None, typer.Option(help="An ols configuration file (mcp_servers...).")
@@ -412,6 +414,40 @@ def ask(
     except (OlsError, LlmError) as exc:
         typer.echo(f"\nerror: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+def _database_command(config: Path | None, sandbox: Path | None, migrate: bool) -> None:
+    from ols.launch import service_config
+    from ols.storage.database import Database
+    from ols.storage.migrate import head
+
+    async def run() -> str:
+        database = Database(settings.database.url)
+        try:
+            return await database.prepare(migrate=migrate)
+        finally:
+            await database.close()
+
+    try:
+        settings, _ = service_config(config=config, sandbox=sandbox)
+        revision = asyncio.run(run())
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"schema revision {revision} (this version's newest: {head()})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None, sandbox: SandboxOption = None) -> None:
+    """Upgrade the database's schema to this version's newest revision ($OLS_DATABASE_URL,
+    else database.url). Safe to run while replicas start: they take turns."""
+    _database_command(config, sandbox, migrate=True)
+
+
+@db_app.command("check")
+def db_check(config: ConfigOption = None, sandbox: SandboxOption = None) -> None:
+    """Check that the schema is at this version's newest revision (exit status 1 if not)."""
+    _database_command(config, sandbox, migrate=False)
 
 
 def main() -> None:
