@@ -137,10 +137,20 @@ def mcp_server_config(
             help="The kubeconfig the server reads (in HTTP mode one without credentials)."
         ),
     ] = None,
+    bind_address: Annotated[
+        str,
+        typer.Option(
+            help="HTTP mode: the address to listen on (0.0.0.0 in a pod behind a Service "
+            "and a NetworkPolicy)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Print the kubernetes-mcp-server TOML configuration ols runs the server with."""
     config = ServerConfig(
-        mode.value, kubeconfig=kubeconfig, port=port if mode is ModeChoice.http else None
+        mode.value,
+        kubeconfig=kubeconfig,
+        port=port if mode is ModeChoice.http else None,
+        bind_address=bind_address,
     )
     typer.echo(config.render(), nl=False)
 
