@@ -3,23 +3,18 @@ $OLS_DATABASE_URL (a Secret, in a deployment), its password shown nowhere."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from typer.testing import CliRunner, Result
+
+from ols.cli import app
 from ols.storage.migrate import head
 from tests.support.postgres import PostgresServer
 
 
-def _db(command: str, url: str, config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ols", "db", command, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "OLS_DATABASE_URL": url},
+def _db(command: str, url: str, config: Path) -> Result:
+    return CliRunner().invoke(
+        app, ["db", command, "--config", str(config)], env={"OLS_DATABASE_URL": url}
     )
 
 
@@ -29,17 +24,17 @@ def test_db_check_and_upgrade(postgres: PostgresServer, tmp_path: Path) -> None:
     config.write_text("database:\n  url: sqlite:///never-used.sqlite3\n")
 
     check = _db("check", url, config)
-    assert check.returncode == 1
+    assert check.exit_code == 1
     assert "revision none" in check.stderr and "ols db upgrade" in check.stderr
 
     upgrade = _db("upgrade", url, config)
-    assert upgrade.returncode == 0, upgrade.stderr
+    assert upgrade.exit_code == 0, upgrade.output
     assert f"schema revision {head()}" in upgrade.stdout
-    assert _db("check", url, config).returncode == 0
+    assert _db("check", url, config).exit_code == 0
 
     unreachable = _db("check", url.replace(f":{postgres.port}/", ":1/"), config)
-    assert unreachable.returncode == 1
+    assert unreachable.exit_code == 1
     assert "cannot use the database" in unreachable.stderr
     for result in (check, upgrade, unreachable):
-        assert postgres.password not in result.stdout + result.stderr
+        assert postgres.password not in result.output
     assert not (tmp_path / "never-used.sqlite3").exists()
