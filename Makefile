@@ -24,13 +24,14 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup tools run sandbox test lint format clean bench eval chromium
+.PHONY: help setup tools postgres run sandbox test lint format clean bench eval chromium
 
 help:
 	@echo "make run    set up, then start the sandbox cluster, kubernetes-mcp-server and the service"
 	@echo "make test   set up (Debian's chromium too), then run lint and the whole test suite"
 	@echo "make lint   ruff (lint + format check) and mypy"
 	@echo "make tools  install uv, the pinned kubernetes-mcp-server and kubectl only"
+	@echo "make postgres  install PostgreSQL (Debian's package) if missing, for the tests"
 	@echo "make bench  set up, then benchmark tool-call latency (bench/README.md)"
 	@echo "make eval   set up, then run the evaluation scenarios with the scripted LLM (docs/evaluation.md)"
 
@@ -67,6 +68,12 @@ kubectl:
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# PostgreSQL's server binaries, for the tests that run on PostgreSQL (tests/support/postgres.py
+# starts a private server in a temporary directory); Debian's package where they are missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
 run: setup
 	@STATE_DIR=$(STATE_DIR) PORT=$(PORT) OLS_PORT=$(OLS_PORT) scripts/run-stack.sh
 
@@ -85,7 +92,7 @@ format: $(VENV)/.synced
 	$(VENV)/bin/ruff format src tests
 	$(VENV)/bin/ruff check --fix src tests
 
-test: setup chromium lint
+test: setup chromium postgres lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`. Builds bench/.venv-reference (pinned, from PyPI) on first use.

@@ -29,6 +29,8 @@ docs_app = typer.Typer(
     no_args_is_help=True, help="The documentation and runbooks answers are grounded in."
 )
 app.add_typer(docs_app, name="docs")
+db_app = typer.Typer(no_args_is_help=True, help="The database's schema (migrations).")
+app.add_typer(db_app, name="db")
 
 IndexOption = Annotated[
     Path | None,
@@ -143,10 +145,20 @@ def mcp_server_config(
             help="The kubeconfig the server reads (in HTTP mode one without credentials)."
         ),
     ] = None,
+    bind_address: Annotated[
+        str,
+        typer.Option(
+            help="HTTP mode: the address to listen on (0.0.0.0 in a pod behind a Service "
+            "and a NetworkPolicy)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Print the kubernetes-mcp-server TOML configuration ols runs the server with."""
     config = ServerConfig(
-        mode.value, kubeconfig=kubeconfig, port=port if mode is ModeChoice.http else None
+        mode.value,
+        kubeconfig=kubeconfig,
+        port=port if mode is ModeChoice.http else None,
+        bind_address=bind_address,
     )
     typer.echo(config.render(), nl=False)
 
@@ -686,6 +698,40 @@ def docs_eval(
     if result.recall_at(3) < threshold:
         typer.echo(f"recall@3 is below the threshold {threshold}", err=True)
         raise typer.Exit(1)
+
+
+def _database_command(config: Path | None, sandbox: Path | None, migrate: bool) -> None:
+    from ols.launch import service_config
+    from ols.storage.database import Database
+    from ols.storage.migrate import head
+
+    async def run() -> str:
+        database = Database(settings.database.url)
+        try:
+            return await database.prepare(migrate=migrate)
+        finally:
+            await database.close()
+
+    try:
+        settings, _ = service_config(config=config, sandbox=sandbox)
+        revision = asyncio.run(run())
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"schema revision {revision} (this version's newest: {head()})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None, sandbox: SandboxOption = None) -> None:
+    """Upgrade the database's schema to this version's newest revision ($OLS_DATABASE_URL,
+    else database.url). Safe to run while replicas start: they take turns."""
+    _database_command(config, sandbox, migrate=True)
+
+
+@db_app.command("check")
+def db_check(config: ConfigOption = None, sandbox: SandboxOption = None) -> None:
+    """Check that the schema is at this version's newest revision (exit status 1 if not)."""
+    _database_command(config, sandbox, migrate=False)
 
 
 def main() -> None:

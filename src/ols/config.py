@@ -14,14 +14,8 @@ from ols.errors import ConfigurationError
 from ols.llm.settings import LlmSettings
 from ols.retrieval.settings import RetrievalSettings
 from ols.safety.settings import SafetySettings
+from ols.storage.settings import DatabaseSettings
 from ols.tools.settings import ClusterSettings, McpServerSettings, ToolsSettings
-
-
-class DatabaseSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # SQLite by default; postgresql+psycopg://... where several replicas share state.
-    url: str = "sqlite:///ols.sqlite3"
 
 
 class ServiceSettings(BaseModel):

@@ -14,3 +14,7 @@ class ConfigurationError(OlsError):
 
 class ServerBinaryMissing(ConfigurationError):
     """The kubernetes-mcp-server binary is not where ols looks for it."""
+
+
+class DatabaseUnavailable(OlsError):
+    """The database cannot be reached, or its schema is not the one this version needs."""

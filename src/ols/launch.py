@@ -1,5 +1,6 @@
 """Building a full configuration from the command line and the environment: a config file,
-a sandbox state directory, and OLS_LLM_URL / OLS_LLM_MODEL / OLS_LLM_API_KEY."""
+a sandbox state directory, OLS_LLM_URL / OLS_LLM_MODEL / OLS_LLM_API_KEY and
+OLS_DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -98,6 +99,9 @@ def service_config(
         retrieval["index_dir"] = str(sandbox_docs_index(sandbox))
     if retrieval:
         base["retrieval"] = retrieval
+    database_url = os.environ.get("OLS_DATABASE_URL")
+    if database_url:  # from a Secret in a deployment: the password stays out of the file
+        base["database"] = {**base.get("database", {}), "url": database_url}
     llm = {**base.get("llm", {}), **llm_overrides(llm_url, llm_model)}
     if llm:
         base["llm"] = llm

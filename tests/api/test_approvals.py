@@ -1,20 +1,19 @@
 """Human approval of tools that are not read-only: persisted, bound to the user, single-use,
-expiring, resumable after a restart, on both endpoints. Real service, sandbox and MCP
-server; only the LLM is scripted."""
+expiring, resumable after a restart, on both endpoints, on SQLite and on PostgreSQL. Real
+service, sandbox and MCP server; only the LLM is scripted."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import ServiceHandle, llm_settings, start_service, stop_service
 from tests.conftest import SandboxHandle
+from tests.support.database import as_json, query
 from tests.support.scripted_llm import ScriptedLLM, reply, tool_calls
 
 SCALE = (
@@ -32,11 +31,11 @@ DEPLOYMENT = "/apis/apps/v1/namespaces/team-a/deployments/web"
 
 @pytest.fixture
 def approvals_service(
-    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, tmp_path: Path
+    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, database_url: str
 ) -> Iterator[ServiceHandle]:
     handle = start_service(
         sandbox,
-        tmp_path / "ols.sqlite3",
+        database_url,
         llm=llm_settings(scripted_llm, max_retries=0),
     )
     yield handle
@@ -109,7 +108,7 @@ def test_alice_approves_and_the_deployment_scales(
 
 
 def test_decisions_are_recorded_with_the_call_they_allowed(
-    approvals_service: ServiceHandle, scripted_llm: ScriptedLLM, tmp_path: Path
+    approvals_service: ServiceHandle, scripted_llm: ScriptedLLM, database_url: str
 ) -> None:
     (pending,) = _ask_to_scale(approvals_service, scripted_llm)["pending_approvals"]
     scripted_llm.script(reply("ok"))
@@ -122,17 +121,16 @@ def test_decisions_are_recorded_with_the_call_they_allowed(
                 "reason": "planned change",
             },
         )
-    database = sqlite3.connect(tmp_path / "ols.sqlite3")
-    row = database.execute(
+    (row,) = query(
+        database_url,
         "SELECT decision, decided_by, decided_at, tool, arguments, reason FROM approvals "
-        "WHERE id = ?",
-        (pending["approval_id"],),
-    ).fetchone()
-    database.close()
+        "WHERE id = :id",
+        {"id": pending["approval_id"]},
+    )
     decision, decided_by, decided_at, tool, arguments, reason = row
     assert (decision, tool, reason) == ("approved", "resources_scale", "planned change")
     assert decided_by and decided_at
-    assert json.loads(arguments) == SCALE[1]
+    assert as_json(arguments) == SCALE[1]
 
 
 def test_rejection_is_reported_to_the_model(
@@ -163,7 +161,7 @@ def test_approvals_are_bound_single_use_and_checked(
     approvals_service: ServiceHandle,
     scripted_llm: ScriptedLLM,
     sandbox: SandboxHandle,
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     (pending,) = _ask_to_scale(approvals_service, scripted_llm)["pending_approvals"]
     decision = {"approval_id": pending["approval_id"], "approved": True}
@@ -188,13 +186,11 @@ def test_approvals_are_bound_single_use_and_checked(
 
     # Someone edits the stored arguments behind the service's back: refused, nothing runs.
     (tampered,) = _ask_to_scale(approvals_service, scripted_llm)["pending_approvals"]
-    database = sqlite3.connect(tmp_path / "ols.sqlite3")
-    with database:
-        database.execute(
-            "UPDATE approvals SET arguments = ? WHERE id = ?",
-            (json.dumps({**SCALE[1], "scale": 50}), tampered["approval_id"]),
-        )
-    database.close()
+    query(
+        database_url,
+        "UPDATE approvals SET arguments = :arguments WHERE id = :id",
+        {"arguments": json.dumps({**SCALE[1], "scale": 50}), "id": tampered["approval_id"]},
+    )
     with approvals_service.client("alice") as alice:
         changed = alice.post(
             "/v1/tool-approvals/decision",
@@ -206,11 +202,11 @@ def test_approvals_are_bound_single_use_and_checked(
 
 
 def test_expired_approvals_are_refused(
-    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, tmp_path: Path
+    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, database_url: str
 ) -> None:
     handle = start_service(
         sandbox,
-        tmp_path / "ols.sqlite3",
+        database_url,
         llm=llm_settings(scripted_llm),
         approvals={"expires_seconds": 0.5},
     )
@@ -230,16 +226,15 @@ def test_expired_approvals_are_refused(
 
 
 def test_an_approval_survives_a_restart(
-    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, tmp_path: Path
+    sandbox: SandboxHandle, scripted_llm: ScriptedLLM, database_url: str
 ) -> None:
-    database = tmp_path / "shared.sqlite3"
     llm = llm_settings(scripted_llm)
-    first = start_service(sandbox, database, llm=llm)
+    first = start_service(sandbox, database_url, llm=llm)
     try:
         (pending,) = _ask_to_scale(first, scripted_llm)["pending_approvals"]
     finally:
         stop_service(first)
-    second = start_service(sandbox, database, llm=llm)
+    second = start_service(sandbox, database_url, llm=llm)
     try:
         scripted_llm.script(reply("scaled after the restart"))
         with second.client("alice") as alice:

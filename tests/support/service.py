@@ -36,11 +36,11 @@ def llm_settings(llm: ScriptedLLM, **extra: Any) -> dict[str, Any]:
     return {"url": llm.url, "model": llm.model, **extra}
 
 
-def start_service(sandbox: SandboxHandle, database: Path, **overrides: Any) -> ServiceHandle:
+def start_service(sandbox: SandboxHandle, database: Path | str, **overrides: Any) -> ServiceHandle:
+    """`database`: a SQLite file, or a database URL."""
     config, service_token = service_config(sandbox=sandbox.state_dir)
-    update: dict[str, Any] = {
-        "database": config.database.model_copy(update={"url": f"sqlite:///{database}"})
-    }
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    update: dict[str, Any] = {"database": config.database.model_copy(update={"url": url})}
     for section, values in overrides.items():
         current = getattr(config, section)
         update[section] = type(current).model_validate({**current.model_dump(), **values})

@@ -1,5 +1,6 @@
 """After everything else ran: no sandbox user's token in any log, database or audit log the
-session produced. (Runs last: pytest collects `zz_final` after the other folders.)
+session produced, the test PostgreSQL's databases and log included, and the PostgreSQL
+password in none of them. (Runs last: pytest collects `zz_final` after the other folders.)
 
 Kubeconfigs and `sandbox.json` hold tokens by design (the sandbox hands them to its users;
 the tool layer's stdio kubeconfigs are removed with their processes) and are not scanned.
@@ -12,15 +13,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SandboxHandle
+from tests.support.postgres import PostgresServer
 
 SCANNED_SUFFIXES = {".log", ".jsonl", ".sqlite3", ".sqlite3-wal", ".json", ".toml"}
 BY_DESIGN = {"sandbox.json"}
 
 
 def test_no_token_is_written_anywhere(
-    sandbox: SandboxHandle, captured_logs: Path, tmp_path_factory: pytest.TempPathFactory
+    sandbox: SandboxHandle,
+    captured_logs: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: PostgresServer,
 ) -> None:
     tokens = {user: sandbox.token(user) for user in sandbox.info["users"]}
+    tokens["the PostgreSQL password"] = postgres.password
     base = tmp_path_factory.getbasetemp()
     files = [
         p
@@ -37,4 +43,6 @@ def test_no_token_is_written_anywhere(
     for path in files:
         content = path.read_bytes()
         found += [(str(path), user) for user, token in tokens.items() if token.encode() in content]
+    in_postgres = postgres.contents()
+    found += [("postgres", user) for user, token in tokens.items() if token in in_postgres]
     assert found == []

@@ -139,7 +139,7 @@ class Services:
             await self.llm.close()
         await self.authenticator.close()
         self.audit.close()
-        self.database.close()
+        await self.database.close()
 
 
 def _authenticator(config: OlsConfig, service_token: UserToken | None) -> Authenticator:
@@ -239,8 +239,12 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await services.close()
+        try:
+            revision = await services.database.prepare(migrate=config.database.migrate_on_start)
+            log.info("database %s at schema revision %s", services.database, revision)
+            yield
+        finally:
+            await services.close()
 
     app = FastAPI(
         title="ols",

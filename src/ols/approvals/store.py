@@ -16,48 +16,17 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from ols.agent.events import PendingCall
-from ols.storage.database import Base, Database, as_utc, utc_now
+from ols.storage.database import Database, as_utc, utc_now
+from ols.storage.tables import ApprovalRow, SuspendedTurnRow
 
 log = logging.getLogger(__name__)
-
-
-class SuspendedTurnRow(Base):
-    __tablename__ = "suspended_turns"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(256), index=True)
-    conversation_id: Mapped[str] = mapped_column(String(64))
-    create_conversation: Mapped[bool] = mapped_column(Boolean)
-    query: Mapped[str] = mapped_column(Text)
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="suspended")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ApprovalRow(Base):
-    __tablename__ = "approvals"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    turn_id: Mapped[str] = mapped_column(ForeignKey("suspended_turns.id"), index=True)
-    user_id: Mapped[str] = mapped_column(String(256), index=True)
-    call_id: Mapped[str] = mapped_column(String(128))
-    server: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    tool: Mapped[str] = mapped_column(String(256))
-    arguments: Mapped[dict[str, Any]] = mapped_column(JSON)
-    call_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    decided_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
 def call_hash(server: str | None, tool: str, arguments: Mapping[str, Any]) -> str:
@@ -101,7 +70,6 @@ class DecisionOutcome:
 
 class ApprovalStore:
     def __init__(self, database: Database) -> None:
-        database.create_tables(SuspendedTurnRow, ApprovalRow)
         self._run = database.run
 
     async def suspend(

@@ -7,30 +7,14 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ols.storage.database import Base, Database, utc_now
-
-
-class ToolCallAuditRow(Base):
-    __tablename__ = "tool_call_audit"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    user_id: Mapped[str] = mapped_column(String(256), index=True)
-    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    tool: Mapped[str] = mapped_column(String(256))
-    server: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    arguments: Mapped[dict[str, Any]] = mapped_column(JSON)
-    outcome: Mapped[str] = mapped_column(String(32))
-    duration_ms: Mapped[float] = mapped_column(Float)
-    approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    round: Mapped[int] = mapped_column(Integer)
+from ols.storage.database import Database, utc_now
+from ols.storage.tables import ToolCallAuditRow
 
 
 @dataclass(frozen=True)
@@ -48,7 +32,6 @@ class ToolCallAudit:
 
 class AuditTrail:
     def __init__(self, database: Database, log_path: Path | None) -> None:
-        database.create_tables(ToolCallAuditRow)
         self._run = database.run
         self._lock = threading.Lock()
         self._file: IO[str] | None = None

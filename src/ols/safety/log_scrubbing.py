@@ -1,8 +1,9 @@
 """Tokens and payloads out of every log line.
 
-A log record factory scrubs bearer tokens, JWTs, OpenShift `sha256~` tokens and
-Authorization headers from every record's message and arguments before any handler sees
-it, whichever library logged it (httpx, uvicorn, the MCP SDK, ols itself).
+A log record factory scrubs bearer tokens, JWTs, OpenShift `sha256~` tokens,
+Authorization headers and the passwords in URLs (`postgresql://user:PASSWORD@host`) from
+every record's message and arguments before any handler sees it, whichever library logged
+it (httpx, uvicorn, SQLAlchemy, the MCP SDK, ols itself).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"()eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"),
     re.compile(r"()sha256~[A-Za-z0-9_-]{10,}"),
+    re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:)[^\s@/'\"]+(?=@)"),
 )
 SCRUBBED = "[REDACTED:token]"
 # Libraries that log whole request or response payloads at DEBUG (tool output, prompts):

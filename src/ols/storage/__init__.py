@@ -1,2 +1,4 @@
-"""Storage: conversations and feedback in a SQL database (SQLite by default, PostgreSQL
-where several replicas share state), through SQLAlchemy. Every query is scoped to a user."""
+"""Storage: every table ols keeps (`tables`), the database they live in (`database`: SQLite
+for one process, PostgreSQL where several replicas share state), the schema's migrations
+(`migrate`, `migrations/`), its settings, and the conversation and feedback store. Every
+query is scoped to a user."""

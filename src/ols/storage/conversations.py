@@ -8,55 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ols.storage.database import Base, Database, as_utc, utc_now
-
-
-class ConversationRow(Base):
-    __tablename__ = "conversations"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(256), index=True)
-    topic_summary: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    turns: Mapped[list[TurnRow]] = relationship(
-        back_populates="conversation", cascade="all, delete-orphan", order_by="TurnRow.position"
-    )
-
-
-class TurnRow(Base):
-    __tablename__ = "turns"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer)
-    query: Mapped[str] = mapped_column(Text)
-    response: Mapped[str] = mapped_column(Text)
-    tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    tool_results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    conversation: Mapped[ConversationRow] = relationship(back_populates="turns")
-
-
-class FeedbackRow(Base):
-    __tablename__ = "feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[str] = mapped_column(String(256), index=True)
-    conversation_id: Mapped[str] = mapped_column(String(64))
-    user_question: Mapped[str] = mapped_column(Text)
-    llm_response: Mapped[str] = mapped_column(Text)
-    sentiment: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    user_feedback: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+from ols.storage.database import Database, as_utc, utc_now
+from ols.storage.tables import ConversationRow, FeedbackRow, TurnRow
 
 
 @dataclass(frozen=True)
@@ -81,12 +39,15 @@ class ConversationNotFound(LookupError):
 
 class ConversationStore:
     def __init__(self, database: Database) -> None:
-        database.create_tables(ConversationRow, TurnRow, FeedbackRow)
         self._run = database.run
 
     @staticmethod
-    def _owned(session: Session, user_id: str, conversation_id: str) -> ConversationRow:
-        row = session.get(ConversationRow, conversation_id)
+    def _owned(
+        session: Session, user_id: str, conversation_id: str, *, lock: bool = False
+    ) -> ConversationRow:
+        # `lock`: hold the row until the transaction ends (PostgreSQL), so two replicas
+        # appending to one conversation take turns.
+        row = session.get(ConversationRow, conversation_id, with_for_update=lock)
         if row is None or row.user_id != user_id:
             raise ConversationNotFound(conversation_id)
         return row
@@ -132,7 +93,7 @@ class ConversationStore:
             else:
                 if conversation_id is None:
                     raise ConversationNotFound("")
-                row = self._owned(session, user_id, conversation_id)
+                row = self._owned(session, user_id, conversation_id, lock=True)
             row.turns.append(
                 TurnRow(
                     position=len(row.turns),

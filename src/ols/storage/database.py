@@ -1,25 +1,61 @@
-"""The database: one SQLAlchemy engine and declarative base for every store.
+"""The database: one asyncio SQLAlchemy engine for every store, chosen by its URL.
 
-SQLite by default (a file; WAL so readers do not block the writer); PostgreSQL
-(`postgresql+psycopg://...`) where several replicas share state. Stores use synchronous
-SQLAlchemy in a worker thread, so the event loop never waits on the database.
+`sqlite:///PATH` (the default, through aiosqlite) for one process: one connection, so the
+process's transactions take turns and never meet SQLite's "database is locked".
+`postgresql+asyncpg://...` where several replicas share state. Stores write their queries
+as ordinary synchronous SQLAlchemy functions of a `Session`, and `Database.run` runs each
+in one transaction on the event loop (`AsyncSession.run_sync`), so the same store code
+serves both databases and never blocks the loop.
+
+A URL's password never leaves this module: `str(database)` and every error show `***`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from ols.errors import ConfigurationError, DatabaseUnavailable
 
 T = TypeVar("T")
 
+# The URL's scheme -> the async driver ols runs it with.
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+_EXAMPLES = "sqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:5432/DATABASE"
 
-class Base(DeclarativeBase):
-    pass
+
+def database_url(text: str) -> URL:
+    """The URL ols connects with: `sqlite://` and `postgresql://` get their async driver;
+    other drivers are refused (the message never shows the password)."""
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise ConfigurationError(
+            f"the database URL is not a URL SQLAlchemy understands; use {_EXAMPLES}"
+        ) from None
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ConfigurationError(
+            f"the database URL {redacted(url)} names the driver {url.drivername!r}, which ols "
+            f"does not run; use {_EXAMPLES}"
+        )
+    return url.set(drivername=driver)
+
+
+def redacted(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
 
 
 def utc_now() -> datetime:
@@ -33,10 +69,16 @@ def as_utc(moment: datetime) -> datetime:
 
 class Database:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
+        self.url = database_url(url)
+        sqlite = self.url.get_backend_name() == "sqlite"
+        in_memory = self.url.database in (None, "", ":memory:")  # a static pool already
+        pool: dict[str, Any] = (
+            {"pool_size": 1, "max_overflow": 0} if sqlite and not in_memory else {}
+        )
+        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True, **pool)
+        if sqlite:
 
-            @event.listens_for(self.engine, "connect")
+            @event.listens_for(self.engine.sync_engine, "connect")
             def _pragma(dbapi_connection: Any, _: Any) -> None:
                 cursor = dbapi_connection.cursor()
                 cursor.execute("PRAGMA foreign_keys=ON")
@@ -44,20 +86,47 @@ class Database:
                 cursor.execute("PRAGMA busy_timeout=5000")
                 cursor.close()
 
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_tables(self, *models: type[Base]) -> None:
-        """Create a store's tables if they do not exist yet."""
-        Base.metadata.create_all(self.engine, tables=[m.__table__ for m in models])  # type: ignore[misc]  # Table, typed as FromClause
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __str__(self) -> str:
+        return redacted(self.url)
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one transaction, in a worker thread."""
+        """Run `work` in one transaction (committed when it returns, rolled back if it
+        raises)."""
+        async with self._sessions.begin() as session:
+            return await session.run_sync(work)
 
-        def in_thread() -> T:
-            with self._sessions.begin() as session:
-                return work(session)
+    async def prepare(self, *, migrate: bool) -> str:
+        """Bring the schema to this version's head (`migrate`), or check that it is there;
+        the revision it is at. DatabaseUnavailable, with the password hidden, otherwise."""
+        from ols.storage import migrate as migrations
 
-        return await asyncio.to_thread(in_thread)
+        try:
+            if migrate:
+                return (await migrations.upgrade(self.engine)).current
+            current = await migrations.current(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot use the database {self}: {self.hide_password(exc)}; check "
+                "database.url (or $OLS_DATABASE_URL) and that the server accepts connections"
+            ) from None
+        if current != migrations.head():
+            raise DatabaseUnavailable(
+                f"the database {self} is at schema revision {current or 'none'}, this version "
+                f"needs {migrations.head()}; run `ols db upgrade` with the same configuration "
+                "(or set database.migrate_on_start: true)"
+            )
+        return current
 
-    def close(self) -> None:
-        self.engine.dispose()
+    def hide_password(self, error: BaseException) -> str:
+        text = f"{type(error).__name__}: {error}"
+        password = self.url.password
+        return text.replace(str(password), "***") if password else text
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import httpx2
 from mcp import types
 from mcp.shared.exceptions import MCPError
-from mcp_types.jsonrpc import CONNECTION_CLOSED
+from mcp_types.jsonrpc import CONNECTION_CLOSED, INVALID_REQUEST
 
 from ols.auth.token import UserToken
 from ols.config import OlsConfig
@@ -86,6 +86,19 @@ FailureKind = Literal["crashed", "unreachable", "tool_error", "internal"]
 _SEVERITY: tuple[FailureKind, ...] = ("internal", "crashed", "unreachable", "tool_error")
 
 
+class _SessionExpired(Exception):
+    """The server answered 404 for the session: it does not know it (any more)."""
+
+
+def _session_expired(exc: BaseException) -> bool:
+    # The MCP SDK's spelling of an HTTP 404 for a request that carried a session id.
+    return (
+        isinstance(exc, MCPError)
+        and exc.code == INVALID_REQUEST
+        and str(exc.error.message) == "Session terminated"
+    )
+
+
 def _failure_kind(exc: BaseException) -> FailureKind:
     """What a failed call means: the server answered with an error, the connection to it
     closed (it died), it could not be reached, or ols itself failed."""
@@ -93,7 +106,7 @@ def _failure_kind(exc: BaseException) -> FailureKind:
         kinds = {_failure_kind(e) for e in exc.exceptions}
         return next(kind for kind in _SEVERITY if kind in kinds)
     if isinstance(exc, MCPError):
-        return "crashed" if exc.code == CONNECTION_CLOSED else "tool_error"
+        return "crashed" if exc.code == CONNECTION_CLOSED or _session_expired(exc) else "tool_error"
     if isinstance(exc, SessionClosed):
         return "crashed"
     if isinstance(exc, OSError | EOFError | httpx2.HTTPError):
@@ -275,9 +288,18 @@ class ToolManager:
                 f"The arguments do not fit the input schema of {name}: " + "; ".join(problems),
                 server=spec.server,
             )
-        return await self._run(token, spec, args)
+        try:
+            return await self._run(token, spec, args, retry_expired=True)
+        except _SessionExpired:
+            # The server no longer knows the session (an HTTP-mode server that restarted,
+            # or a replica of it that never opened it). It never saw the call, so the call
+            # runs once more, on a new session.
+            log.info("MCP session with %s expired; calling %s on a new one", spec.server, name)
+            return await self._run(token, spec, args, retry_expired=False)
 
-    async def _run(self, token: UserToken, spec: ToolSpec, args: Mapping[str, Any]) -> ToolResult:
+    async def _run(
+        self, token: UserToken, spec: ToolSpec, args: Mapping[str, Any], *, retry_expired: bool
+    ) -> ToolResult:
         settings = self.servers[spec.server]
         async with AsyncExitStack() as stack:
             try:
@@ -302,6 +324,9 @@ class ToolManager:
                     spec.server,
                 )
             except Exception as exc:
+                if retry_expired and _session_expired(exc):
+                    await self.pool.discard(session)
+                    raise _SessionExpired from exc
                 kind = _failure_kind(exc)
                 if kind == "internal":
                     raise
