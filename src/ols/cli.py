@@ -516,6 +516,9 @@ def evaluate(
     docs: Annotated[
         bool, typer.Option(help="Ground answers in the shipped runbooks, as `make run` does.")
     ] = True,
+    tool_filter: Annotated[
+        bool, typer.Option(help="Offer the model only the tools a question needs (the default).")
+    ] = True,
 ) -> None:
     """Run evaluation scenarios against the real service on a sandbox cluster, score them,
     and write a report (exit status 1 when a scenario fails)."""
@@ -574,7 +577,13 @@ def evaluate(
 
     try:
         evaluation = Evaluation(
-            loaded, llm=llm, scripted=scripted, work_dir=work_dir, progress=progress, docs=docs
+            loaded,
+            llm=llm,
+            scripted=scripted,
+            work_dir=work_dir,
+            progress=progress,
+            docs=docs,
+            tool_filter=tool_filter,
         )
         console.print(f"ols eval: {total} scenarios, model {model}; starting the sandbox")
         results = evaluation.run()

@@ -195,3 +195,9 @@ def test_summary_counts_and_averages() -> None:
     assert (summary.scenarios, summary.passed, summary.pass_rate) == (2, 1, 0.5)
     assert summary.tool_recall == 0.5
     assert summary.by_category == {"crash-loop": {"scenarios": 2, "passed": 1, "pass_rate": 0.5}}
+
+
+def test_a_call_the_model_was_not_offered_fails() -> None:
+    result = score(scenario(**CRASH_LOOP), run(*GOOD_CALLS, unoffered_calls=["pods_log"]))
+    assert not result.passed
+    assert "tools needed but not offered to the model: pods_log" in result.failures

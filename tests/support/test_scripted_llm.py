@@ -593,3 +593,28 @@ def test_scripted_llm_fixture_resets_the_server(
     assert llm is scripted_llm_server
     assert llm.requests == []
     assert llm.remaining() == 0
+
+
+def test_a_request_knows_its_parts_and_the_calls_it_did_not_offer(
+    scripted_llm: ScriptedLLM,
+) -> None:
+    from openai import OpenAI
+
+    scripted_llm.script(tool_calls(("pods_log", {}), ("pods_get", {})))
+    client = OpenAI(base_url=scripted_llm.url, api_key="x", max_retries=0)
+    tool = {"type": "function", "function": {"name": "pods_get", "parameters": {}}}
+    client.chat.completions.create(
+        model="m",
+        messages=[
+            {"role": "system", "content": "rules"},
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "answer"},
+            {"role": "user", "content": "why?"},
+        ],
+        tools=[tool],  # type: ignore[list-item]
+    )
+    (request,) = scripted_llm.requests
+    assert request.unoffered_calls() == ["pods_log"]
+    parts = request.prompt_parts()
+    assert set(parts) == {"system", "tools", "history", "question"}
+    assert parts["history"] > parts["question"] > 0 and parts["tools"] > 0

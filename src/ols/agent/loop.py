@@ -39,6 +39,7 @@ from ols.agent.events import (
 )
 from ols.agent.prompts import SYSTEM_PROMPT
 from ols.agent.settings import AgentSettings
+from ols.agent.tool_filter import ToolFilter
 from ols.auth.token import UserToken
 from ols.llm.client import LlmClient
 from ols.llm.tokens import BYTES_PER_TOKEN, count_message_tokens, count_tokens
@@ -90,6 +91,7 @@ class TurnState:
     pending: list[PendingCall] = field(default_factory=list)
     budget_bytes_per_call: int = 0
     referenced_documents: list[dict[str, str]] = field(default_factory=list)
+    offered: list[str] | None = None  # the tools offered this turn; None: all of them
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,6 +121,7 @@ class TurnState:
             budget_bytes_per_call=data["budget_bytes_per_call"],
             # states stored before retrieval existed have none
             referenced_documents=list(data.get("referenced_documents", [])),
+            offered=data.get("offered"),  # states stored before tool filtering: all tools
         )
 
 
@@ -183,6 +186,7 @@ class ToolLoop:
         self._on_result = on_result
         self._concurrency = max_concurrent_tool_calls
         self._retriever = retriever
+        self._filter = ToolFilter(settings.tool_filter)
 
     async def _observed(self, call: ToolCallRecord, result: ToolResultRecord) -> ToolResultEvent:
         if self._on_result is not None:
@@ -229,7 +233,9 @@ class ToolLoop:
             tool_budget=int(self.context_window * self.settings.tool_budget_ratio),
             referenced_documents=references,
         )
-        async for event in self._rounds(token, state, await self._catalogue(token)):
+        catalogue = await self._catalogue(token)
+        state.offered = self._filter.select(catalogue, [*(q for q, _ in history), question])
+        async for event in self._rounds(token, state, catalogue):
             yield event
 
     async def resume(
@@ -259,7 +265,8 @@ class ToolLoop:
     async def _rounds(
         self, token: UserToken | None, state: TurnState, catalogue: dict[str, ToolSpec]
     ) -> AsyncIterator[AgentEvent]:
-        tool_defs = _openai_tools(sorted(catalogue.values(), key=lambda s: s.name))
+        names = sorted(catalogue) if state.offered is None else state.offered
+        tool_defs = _openai_tools([catalogue[name] for name in names if name in catalogue])
         answer = ""
         while state.round < self.settings.max_rounds:
             state.round += 1

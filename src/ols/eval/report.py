@@ -41,6 +41,7 @@ def report_data(results: Sequence[Result], *, model: str, mode: str) -> dict[str
                 "score": r.score.as_json(),
                 "answers": [t.answer for t in r.run.turns],
                 "references": [t.references for t in r.run.turns],
+                "prompt_parts": r.run.prompt_parts,
                 "calls": [asdict(c) | {"content": _clip(c.content)} for c in r.run.calls],
                 "approvals": [asdict(a) for a in r.run.approvals],
                 "error": r.run.error,

@@ -49,6 +49,7 @@ class Evaluation:
         work_dir: Path | None = None,
         progress: Progress | None = None,
         docs: bool = True,
+        tool_filter: bool = True,
     ) -> None:
         if scripted == (llm is not None):
             raise ValueError("give either llm settings or scripted=True")
@@ -64,6 +65,7 @@ class Evaluation:
         self.work_dir = work_dir
         self.progress = progress or (lambda *_: None)
         self.docs = docs
+        self.tool_filter = tool_filter
 
     def run(self) -> list[Result]:
         with tempfile.TemporaryDirectory(prefix="ols-eval-") as tmp:
@@ -95,7 +97,9 @@ class Evaluation:
         state.mkdir(parents=True, exist_ok=True)
         sandbox = start_sandbox(state / "sandbox", *WORLDS[world])
         try:
-            service = start_service(sandbox, state / "ols.sqlite3", llm, docs=self.docs)
+            service = start_service(
+                sandbox, state / "ols.sqlite3", llm, docs=self.docs, tool_filter=self.tool_filter
+            )
             try:
                 results: dict[str, Result] = {}
                 for scenario in scenarios:
@@ -134,7 +138,10 @@ def run_scenario(
     except Exception as exc:  # one scenario's failure is reported, not fatal
         record.error = f"{type(exc).__name__}: {exc}"
     if scripted_llm is not None:
-        record.model_inputs = [request.text() for request in scripted_llm.requests]
+        requests = scripted_llm.requests
+        record.model_inputs = [request.text() for request in requests]
+        record.unoffered_calls = [name for r in requests for name in r.unoffered_calls()]
+        record.prompt_parts = [request.prompt_parts() for request in requests]
         record.script_left = scripted_llm.remaining()
     return record
 

@@ -60,6 +60,11 @@ class RunRecord:
     """Set when the run could not finish (HTTP error, LLM failure, harness problem)."""
     model_inputs: list[str] | None = None
     """With the scripted LLM: the text of every request sent to the model."""
+    unoffered_calls: list[str] = field(default_factory=list)
+    """With the scripted LLM: tools the script called that the service had not offered the
+    model in that request (tool filtering left out a tool the scenario needs)."""
+    prompt_parts: list[dict[str, int]] = field(default_factory=list)
+    """With the scripted LLM: estimated prompt tokens of each request, by part."""
     script_left: int | None = None
     """With the scripted LLM: steps not consumed (a run that asked the model less than the
     script expects did not go the way the scenario says)."""
@@ -97,6 +102,10 @@ def score(scenario: Scenario, run: RunRecord) -> Score:
         failures.append(f"run failed: {run.error}")
     if run.script_left:
         failures.append(f"{run.script_left} scripted model step(s) never requested")
+    if run.unoffered_calls:
+        failures.append(
+            f"tools needed but not offered to the model: {', '.join(run.unoffered_calls)}"
+        )
 
     recall, precision, missing, unexpected = tool_match(expect.tools, run.calls)
     if missing:

@@ -229,6 +229,36 @@ class RecordedRequest:
         messages = self.body.get("messages")
         return messages if isinstance(messages, list) else []
 
+    def prompt_parts(self) -> dict[str, int]:
+        """Estimated tokens (four characters a token) of what was sent, by part: the system
+        message, the tool schemas, earlier messages (history, tool calls and results) and
+        the last user message."""
+        messages = self.messages
+        last_user = max(
+            (i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"),
+            default=-1,
+        )
+        parts = {"system": 0, "tools": 0, "history": 0, "question": 0}
+        for index, message in enumerate(messages):
+            role = message.get("role") if isinstance(message, dict) else None
+            size = _estimate_tokens(json.dumps(message, ensure_ascii=False))
+            part = "system" if role == "system" else "question" if index == last_user else "history"
+            parts[part] += size
+        tools = self.body.get("tools")
+        if tools:
+            parts["tools"] = _estimate_tokens(json.dumps(tools, ensure_ascii=False))
+        return parts
+
+    def unoffered_calls(self) -> list[str]:
+        """Tools the scripted answer called that this request did not offer."""
+        step = self.step
+        while isinstance(step, Delay):
+            step = step.then
+        if not isinstance(step, ToolCalls):
+            return []
+        offered = set(self.tool_names)
+        return [call.name for call in step.calls if call.name not in offered]
+
     @property
     def tool_names(self) -> list[str]:
         names: list[str] = []

@@ -98,7 +98,12 @@ class Service:
 
 
 def start_service(
-    sandbox: Sandbox, database: Path, llm: dict[str, Any], *, docs: bool = True
+    sandbox: Sandbox,
+    database: Path,
+    llm: dict[str, Any],
+    *,
+    docs: bool = True,
+    tool_filter: bool = True,
 ) -> Service:
     """The service as `ols serve --sandbox` runs it, with `llm` settings, on a free port;
     with `docs`, answers are grounded in the shipped runbooks as there.
@@ -116,6 +121,13 @@ def start_service(
             "database": config.database.model_copy(update={"url": f"sqlite:///{database}"}),
             "llm": type(config.llm).model_validate({**config.llm.model_dump(), **llm}),
             "safety": safety,
+            "agent": config.agent.model_copy(
+                update={
+                    "tool_filter": config.agent.tool_filter.model_copy(
+                        update={"enabled": tool_filter}
+                    )
+                }
+            ),
         }
     )
     app = create_app(config, service_token=service_token)
