@@ -33,6 +33,8 @@ _PLACEHOLDER_KEY = "not-needed"
 _PROVIDER_MESSAGE_LIMIT = 500
 # Failures of the exchange itself; reading a streamed body raises httpx2's own errors.
 _TRANSIENT = (openai.APIError, httpx2.RequestError)
+# How long to wait for the end of a streamed body after its [DONE] (normally at once).
+_DRAIN_SECONDS = 2.0
 
 
 class LlmClient:
@@ -169,6 +171,8 @@ class LlmClient:
                 raise self._bad_response(str(exc)) from None
             if text:
                 yield text
+        if done:
+            await _read_to_end(lines)
         if not done and assembler.finish_reason is None:
             raise self._bad_response(
                 "the stream ended before the model finished (no finish_reason and no [DONE]); "
@@ -269,6 +273,19 @@ class LlmClient:
     def _redact(self, text: str) -> str:
         # Some servers echo the key they refused; it must not reach logs or users.
         return text.replace(self._key, "***") if self._key else text
+
+
+async def _read_to_end(lines: AsyncIterator[str]) -> None:
+    """Read what follows a stream's [DONE] (normally nothing but the end of the body), so that
+    its connection goes back to the pool: a response closed before its end closes the
+    connection, and every model request would open a new one (over TLS, a new handshake).
+    A server that keeps sending or stalls after [DONE] only costs the connection."""
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for _ in lines:
+                pass
+    except (TimeoutError, httpx2.HTTPError, openai.APIError):
+        pass
 
 
 def _is_timeout(exc: Exception) -> bool:
