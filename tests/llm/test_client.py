@@ -330,6 +330,23 @@ def test_a_body_left_open_after_done_does_not_hold_the_answer(
     assert time.monotonic() - started < 5
 
 
+def test_streamed_text_arrives_before_the_body_ends(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "_DRAIN_SECONDS", 10)
+    fake.script(stream(chunk("Fine."), chunk(finish_reason="stop"), linger=2))
+
+    async def main() -> list[tuple[float, LlmEvent]]:
+        async with client_for(fake) as client:
+            return [(time.monotonic(), e) async for e in client.stream(MESSAGES, None)]
+
+    (first_at, first), (done_at, done) = asyncio.run(main())
+
+    assert first == TextDelta("Fine.")
+    assert isinstance(done, TurnComplete)
+    assert done_at - first_at > 1, "the text waited for the whole body"
+
+
 def test_streamed_parallel_tool_calls_are_reassembled_by_index(fake: FakeOpenAI) -> None:
     def delta(index: int, arguments: str, **first: str) -> list[dict[str, Any]]:
         function: dict[str, str] = {"arguments": arguments}
