@@ -13,7 +13,9 @@ ols ToolManager:
           (streamable HTTP, their token on every request); the memory is what that server
           grew by plus what the Python process grew by
 
-N users each make one tool call (so every session is open and warm), then the process
+After one untimed warm-up call as alice (its session closed again, so one-time costs
+are not counted as a user's), N users each make one tool call (so every session is open and
+warm), then the process
 waits a second and reads resident memory (VmRSS, and PSS from /proc/<pid>/smaps_rollup,
 which shares the pages of one binary out among the processes that map it). Reports MiB
 per user and totals. bench/README.md says how to read it.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import os
 import platform
@@ -40,6 +43,7 @@ DEFAULT_OUT = BENCH_DIR / "results" / "memory_per_user.json"
 NAMESPACE = "team-a"
 TOOL = "pods_list_in_namespace"
 GROUP = "ols-bench"
+WARM_USER = "alice"
 SETTLE_S = 1.0
 MODES = ("stdio", "http")
 
@@ -142,11 +146,22 @@ async def measure(mode: str, state_dir: Path, users: int, shared_server: int | N
         }
     )
     tokens = [UserToken(info["users"][user_name(n)]["token"]) for n in range(users)]
+    # One call as another user first, its session closed again: what the first call costs
+    # once (lazy imports, caches, the shared server's first allocations) is not a user's.
+    warm = ToolManager(config)
+    warm_result = await warm.call_tool(
+        UserToken(info["users"][WARM_USER]["token"]), TOOL, {"namespace": NAMESPACE}
+    )
+    await warm.close()
+    if not warm_result.ok:
+        raise RuntimeError(f"the warm-up call failed: {warm_result.text[:300]}")
     manager = ToolManager(config)
     gc.collect()
     await asyncio.sleep(SETTLE_S)
     python_before = memory_kib(os.getpid())
-    server_before = total_kib([shared_server]) if shared_server else {"rss": 0, "pss": 0}
+    # stdio: the user's own servers are all new; http: what the shared server grows by.
+    shared = [shared_server] if mode == "http" and shared_server else []
+    server_before = total_kib(shared)
     failures = []
     started = time.monotonic()
     for token in tokens:
@@ -158,10 +173,7 @@ async def measure(mode: str, state_dir: Path, users: int, shared_server: int | N
     await asyncio.sleep(SETTLE_S)
     python_after = memory_kib(os.getpid())
     own_servers = servers_of(os.getpid())
-    if mode == "stdio":
-        server_after = total_kib(own_servers)
-    else:
-        server_after = total_kib([shared_server]) if shared_server else {"rss": 0, "pss": 0}
+    server_after = total_kib(own_servers) if mode == "stdio" else total_kib(shared)
     sessions = len(manager.pool.sessions())
     await manager.close()
     return {
@@ -270,6 +282,14 @@ def markdown(results: dict[str, Any]) -> str:
             f"{row['total_pss_mib']:.1f} | {row['servers_rss_mib']:.1f} | "
             f"{row['python_delta_rss_mib']:.1f} | {row['server_processes']} |"
         )
+    for mode in MODES:
+        rows = sorted((r for r in results["rows"] if r["mode"] == mode), key=lambda r: r["users"])
+        for low, high in itertools.pairwise(rows):
+            extra = (high["total_rss_mib"] - low["total_rss_mib"]) / (high["users"] - low["users"])
+            lines.append(
+                f"\n{mode}: each user from {low['users']} to {high['users']} added "
+                f"{extra:.1f} MiB RSS."
+            )
     http = [r for r in results["rows"] if r["mode"] == "http"]
     if http:
         lines += [
