@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup tools postgres run sandbox test lint format clean bench eval chromium
+.PHONY: help setup tools postgres run sandbox test lint format clean bench bench-service bench-memory eval chromium
 
 help:
 	@echo "make run    set up, then start the sandbox cluster, kubernetes-mcp-server and the service"
@@ -33,6 +33,8 @@ help:
 	@echo "make tools  install uv, the pinned kubernetes-mcp-server and kubectl only"
 	@echo "make postgres  install PostgreSQL (Debian's package) if missing, for the tests"
 	@echo "make bench  set up, then benchmark tool-call latency (bench/README.md)"
+	@echo "make bench-service  set up, then benchmark the service under load (bench/README.md)"
+	@echo "make bench-memory   set up, then measure memory per active user (bench/README.md)"
 	@echo "make eval   set up, then run the evaluation scenarios with the scripted LLM (docs/evaluation.md)"
 
 setup: $(VENV)/.synced tools
@@ -100,6 +102,13 @@ test: setup chromium postgres lint
 BENCH_ARGS ?=
 bench: setup
 	$(VENV)/bin/python bench/tool_latency.py --reference-python $(PYTHON) $(BENCH_ARGS)
+
+# BENCH_ARGS="--requests 100" for a shorter run (default 300 questions per cell, ~8 minutes).
+bench-service: setup
+	$(VENV)/bin/python bench/service_load.py $(BENCH_ARGS)
+
+bench-memory: setup
+	$(VENV)/bin/python bench/memory_per_user.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .state .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -35,12 +35,14 @@ class Reply:
     events: list[dict[str, Any] | str] | None = None
     done: bool = True
     abort: bool = False  # drop the connection after the events, mid-body
+    linger: float = 0.0  # seconds to keep the body open after [DONE]
 
 
 @dataclass
 class Received:
     body: dict[str, Any]
     headers: dict[str, str]
+    peer: tuple[str, int] | None = None  # the client's address: one per TCP connection
 
 
 def json_reply(data: object, status: int = 200, **kwargs: Any) -> Reply:
@@ -106,8 +108,10 @@ def usage_chunk(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
     }
 
 
-def stream(*events: dict[str, Any] | str, done: bool = True, abort: bool = False) -> Reply:
-    return Reply(events=list(events), done=done, abort=abort)
+def stream(
+    *events: dict[str, Any] | str, done: bool = True, abort: bool = False, linger: float = 0.0
+) -> Reply:
+    return Reply(events=list(events), done=done, abort=abort, linger=linger)
 
 
 class FakeOpenAI:
@@ -128,7 +132,8 @@ class FakeOpenAI:
         self.replies.extend(replies)
 
     async def _chat(self, request: Request) -> Response:
-        self.received.append(Received(await request.json(), dict(request.headers)))
+        peer = (request.client.host, request.client.port) if request.client else None
+        self.received.append(Received(await request.json(), dict(request.headers), peer))
         reply = self.replies.popleft() if self.replies else Reply(500, '"no scripted reply"')
         if reply.delay:
             await asyncio.sleep(reply.delay)
@@ -179,6 +184,8 @@ async def _sse(reply: Reply) -> AsyncIterator[str]:
         raise _Dropped
     if reply.done:
         yield "data: [DONE]\n\n"
+    if reply.linger:
+        await asyncio.sleep(reply.linger)
 
 
 def running_server() -> Iterator[FakeOpenAI]:

@@ -27,6 +27,7 @@ from ols.llm import (
     TurnComplete,
     Usage,
 )
+from ols.llm import client as client_module
 from ols.llm.retry import Backoff
 from tests.llm.conftest import API_KEY, client_for
 from tests.llm.fake_openai import (
@@ -294,6 +295,56 @@ def test_streamed_text_arrives_in_pieces_then_one_turn(fake: FakeOpenAI) -> None
     body = fake.received[0].body
     assert body["stream"] is True
     assert body["stream_options"] == {"include_usage": True}
+
+
+def test_streamed_answers_reuse_one_connection(fake: FakeOpenAI) -> None:
+    answer = stream(chunk("Fine."), chunk(finish_reason="stop"), usage_chunk(5, 1))
+    fake.script(answer, answer, answer)
+
+    async def main() -> list[list[LlmEvent]]:
+        answers = []
+        async with client_for(fake) as client:
+            for _ in range(3):
+                answers.append([event async for event in client.stream(MESSAGES, None)])
+        return answers
+
+    answers = asyncio.run(main())
+
+    assert [texts(events) for events in answers] == [["Fine."]] * 3
+    peers = {received.peer for received in fake.received}
+    assert len(fake.received) == 3
+    assert len(peers) == 1, f"each streamed answer opened a new connection: {peers}"
+
+
+def test_a_body_left_open_after_done_does_not_hold_the_answer(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "_DRAIN_SECONDS", 0.2)
+    fake.script(stream(chunk("Fine."), chunk(finish_reason="stop"), linger=10))
+
+    started = time.monotonic()
+    events, error = stream_events(fake)
+
+    assert error is None
+    assert final_turn(events).text == "Fine."
+    assert time.monotonic() - started < 5
+
+
+def test_streamed_text_arrives_before_the_body_ends(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "_DRAIN_SECONDS", 10)
+    fake.script(stream(chunk("Fine."), chunk(finish_reason="stop"), linger=2))
+
+    async def main() -> list[tuple[float, LlmEvent]]:
+        async with client_for(fake) as client:
+            return [(time.monotonic(), e) async for e in client.stream(MESSAGES, None)]
+
+    (first_at, first), (done_at, done) = asyncio.run(main())
+
+    assert first == TextDelta("Fine.")
+    assert isinstance(done, TurnComplete)
+    assert done_at - first_at > 1, "the text waited for the whole body"
 
 
 def test_streamed_parallel_tool_calls_are_reassembled_by_index(fake: FakeOpenAI) -> None:

@@ -15,7 +15,9 @@ import pytest
 from tests.support import fixtures
 from tests.support.scripted_llm import (
     EXHAUSTED_MESSAGE,
+    RecordedRequest,
     ScriptedLLM,
+    Step,
     cut_stream,
     delay,
     garbage,
@@ -618,3 +620,89 @@ def test_a_request_knows_its_parts_and_the_calls_it_did_not_offer(
     parts = request.prompt_parts()
     assert set(parts) == {"system", "tools", "history", "question"}
     assert parts["history"] > parts["question"] > 0 and parts["tools"] > 0
+
+
+def _answer_by_tool_results(request: RecordedRequest) -> Step:
+    """A tool call while the request carries fewer than two tool results, then a reply."""
+    seen = sum(1 for m in request.messages if m.get("role") == "tool")
+    if seen < 2:
+        return tool_calls(("pods_list", {"namespace": f"ns-{seen}"}))
+    return reply(f"done after {seen}")
+
+
+def _with_tool_results(count: int) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "hello"}]
+    for n in range(count):
+        messages.append({"role": "tool", "tool_call_id": f"call_{n}", "content": "ok"})
+    return messages
+
+
+def test_a_responder_answers_each_request_from_its_content_after_the_script() -> None:
+    with ScriptedLLM(responder=_answer_by_tool_results) as llm:
+        llm.script(reply("scripted first"))
+        url = f"{llm.url}/chat/completions"
+        first = httpx2.post(url, json={"messages": _with_tool_results(2)}, timeout=10)
+        second = httpx2.post(url, json={"messages": _with_tool_results(1)}, timeout=10)
+        third = httpx2.post(url, json={"messages": _with_tool_results(2)}, timeout=10)
+
+        assert first.json()["choices"][0]["message"]["content"] == "scripted first"
+        call = second.json()["choices"][0]["message"]["tool_calls"][0]
+        assert json.loads(call["function"]["arguments"]) == {"namespace": "ns-1"}
+        assert third.json()["choices"][0]["message"]["content"] == "done after 2"
+        assert [r.answer_tool_call_ids for r in llm.requests] == [[], ["call_1"], []]
+        assert llm.remaining() == 0
+
+
+def test_a_responder_answers_concurrent_requests_each_by_its_own_content() -> None:
+    answers: dict[int, str] = {}
+    lock = threading.Lock()
+
+    with ScriptedLLM(responder=_answer_by_tool_results) as llm:
+
+        def ask(n: int) -> None:
+            body = {"messages": _with_tool_results(n % 3), "stream": n % 2 == 0}
+            with httpx2.Client(timeout=20) as client:
+                response = client.post(f"{llm.url}/chat/completions", json=body)
+            if body["stream"]:
+                chunks = [
+                    json.loads(line.removeprefix("data: "))
+                    for line in response.text.splitlines()
+                    if line.startswith("data: {")
+                ]
+                parts = deltas(chunks)
+            else:
+                parts = [response.json()["choices"][0]["message"]]
+            text = "".join(
+                (part.get("content") or "")
+                + "".join(c["function"]["arguments"] for c in part.get("tool_calls") or [])
+                for part in parts
+            )
+            with lock:
+                answers[n] = text
+
+        threads = [threading.Thread(target=ask, args=(n,)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+        assert len(answers) == 12
+        for n, text in answers.items():
+            if n % 3 < 2:
+                assert f"ns-{n % 3}" in text
+            else:
+                assert "done after 2" in text
+        assert len(llm.requests) == 12
+
+
+def test_each_answered_request_records_how_long_the_server_took(
+    scripted_llm: ScriptedLLM,
+) -> None:
+    scripted_llm.script(delay(0.2, reply("late")), reply("at once"))
+    url = f"{scripted_llm.url}/chat/completions"
+    httpx2.post(url, json={"messages": MESSAGES}, timeout=10)
+    httpx2.post(url, json={"messages": MESSAGES, "stream": True}, timeout=10)
+
+    slow, fast = scripted_llm.requests
+    assert slow.answer_seconds is not None and slow.answer_seconds >= 0.2
+    assert fast.answer_seconds is not None and 0 <= fast.answer_seconds < 0.2

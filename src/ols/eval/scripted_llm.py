@@ -20,6 +20,10 @@ Notes for test authors:
 - The answer to an exhausted script carries `x-should-retry: false`, so it fails at once.
 - Tool-call ids are `call_<n>`, unique for the server's lifetime (not reset by `reset()`);
   `RecordedRequest.answer_tool_call_ids` says which ids answered a request.
+- Concurrent requests take steps in arrival order, so a script cannot say which request gets
+  which step. For load, give a `responder` instead: a function from the recorded request to
+  its step, asked whenever the script is empty (for instance: a tool call while the request
+  carries fewer than k tool results, then a reply).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ Send = Callable[[Message], Awaitable[None]]
 __all__ = [
     "EXHAUSTED_MESSAGE",
     "RecordedRequest",
+    "Responder",
     "ScriptedLLM",
     "Step",
     "ToolCalls",
@@ -223,6 +228,9 @@ class RecordedRequest:
     """The step that answered the request; None when the script was empty or the body bad."""
     answer_tool_call_ids: list[str] = field(default_factory=list)
     """The ids of the tool calls in the answer, in order."""
+    answer_seconds: float | None = None
+    """How long the server took from the request's arrival to the answer's last byte (None
+    until the answer is complete)."""
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -282,6 +290,10 @@ class RecordedRequest:
         return "\n".join(parts)
 
 
+Responder = Callable[[RecordedRequest], Step]
+"""Chooses the step for a request the script has no step for."""
+
+
 # --- the server --------------------------------------------------------------------------
 
 
@@ -304,11 +316,17 @@ class _ClosableH11Protocol(H11Protocol):
 class ScriptedLLM:
     model: str = "scripted-model"
 
-    def __init__(self, *, count_prompt_tokens: bool = False) -> None:
+    def __init__(
+        self, *, count_prompt_tokens: bool = False, responder: Responder | None = None
+    ) -> None:
         """`count_prompt_tokens`: report each request's prompt tokens as estimated from its
         body (about four characters a token, tools and messages included) instead of the
-        step's `input_tokens` (what `ols eval --scripted` reports)."""
+        step's `input_tokens` (what `ols eval --scripted` reports).
+
+        `responder`: asked for the step of every request that finds the script empty (the
+        script still comes first); without one, such a request gets an error."""
         self.count_prompt_tokens = count_prompt_tokens
+        self.responder = responder
         self._lock = threading.Lock()
         self._steps: deque[Step] = deque()
         self._requests: list[RecordedRequest] = []
@@ -395,12 +413,16 @@ class ScriptedLLM:
             return len(self._steps)
 
     def _take(self, record: RecordedRequest) -> Step | None:
-        """Record the request and consume the next step, giving its tool calls their ids."""
+        """Record the request and consume the next step (or ask the responder), giving its
+        tool calls their ids."""
         with self._lock:
             self._requests.append(record)
-            if not self._steps:
-                return None
-            step = self._steps.popleft()
+            step = self._steps.popleft() if self._steps else None
+        if step is None and self.responder is not None:
+            step = self.responder(record)
+        if step is None:
+            return None
+        with self._lock:
             record.step = step
             inner = step
             while isinstance(inner, Delay):
@@ -430,6 +452,7 @@ class ScriptedLLM:
             await _send_json(send, 404, _error_body(message, "invalid_request_error", None))
 
     async def _chat(self, scope: Scope, receive: Receive, send: Send) -> None:
+        arrived = time.perf_counter()
         raw = await _read_body(receive)
         headers: dict[str, str] = {}
         for key, value in scope["headers"]:
@@ -469,6 +492,7 @@ class ScriptedLLM:
             send=send,
         )
         await answer.run(step)
+        record.answer_seconds = time.perf_counter() - arrived
 
     def _take_bad(self, record: RecordedRequest) -> None:
         with self._lock:

@@ -33,6 +33,8 @@ _PLACEHOLDER_KEY = "not-needed"
 _PROVIDER_MESSAGE_LIMIT = 500
 # Failures of the exchange itself; reading a streamed body raises httpx2's own errors.
 _TRANSIENT = (openai.APIError, httpx2.RequestError)
+# How long to wait for the end of a streamed body after its [DONE] (normally at once).
+_DRAIN_SECONDS = 2.0
 
 
 class LlmClient:
@@ -75,8 +77,8 @@ class LlmClient:
         failures = 0
         while True:
             try:
-                response = await self._sdk.chat.completions.with_raw_response.create(**request)
-                body = response.http_response.text
+                response = await self._post(request, stream=False)
+                body = response.text
                 break
             except _TRANSIENT as exc:
                 failures += 1
@@ -104,14 +106,15 @@ class LlmClient:
             assembler = TurnAssembler()
             started = False
             try:
-                async with self._sdk.chat.completions.with_streaming_response.create(
-                    **request, stream=True
-                ) as response:
-                    texts = self._stream_text(response.iter_lines(), assembler)
+                response = await self._post({**request, "stream": True}, stream=True)
+                try:
+                    texts = self._stream_text(response.aiter_lines(), assembler)
                     async with aclosing(texts):
                         async for text in texts:
                             started = True
                             yield TextDelta(text)
+                finally:
+                    await response.aclose()
                 break
             except _TRANSIENT as exc:
                 if started:
@@ -132,6 +135,19 @@ class LlmClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def _post(self, request: dict[str, Any], *, stream: bool) -> httpx2.Response:
+        """POST the request body as it is. (The SDK's `chat.completions.create` first converts
+        every request against its typed parameters, which costs milliseconds for a catalogue
+        of tools, more than the rest of the request; ols builds plain JSON and parses the
+        answer itself.) Errors are the SDK's, as from `create`."""
+        return await self._sdk.post(
+            "/chat/completions",
+            cast_to=httpx2.Response,
+            body=request,
+            options={"security": {"bearer_auth": True}},  # the API key, as `create` sends it
+            stream=stream,
+        )
 
     def _request(
         self,
@@ -169,6 +185,8 @@ class LlmClient:
                 raise self._bad_response(str(exc)) from None
             if text:
                 yield text
+        if done:
+            await _read_to_end(lines)
         if not done and assembler.finish_reason is None:
             raise self._bad_response(
                 "the stream ended before the model finished (no finish_reason and no [DONE]); "
@@ -269,6 +287,19 @@ class LlmClient:
     def _redact(self, text: str) -> str:
         # Some servers echo the key they refused; it must not reach logs or users.
         return text.replace(self._key, "***") if self._key else text
+
+
+async def _read_to_end(lines: AsyncIterator[str]) -> None:
+    """Read what follows a stream's [DONE] (normally nothing but the end of the body), so that
+    its connection goes back to the pool: a response closed before its end closes the
+    connection, and every model request would open a new one (over TLS, a new handshake).
+    A server that keeps sending or stalls after [DONE] only costs the connection."""
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for _ in lines:
+                pass
+    except (TimeoutError, httpx2.HTTPError, openai.APIError):
+        pass
 
 
 def _is_timeout(exc: Exception) -> bool:
