@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
 from pathlib import Path
@@ -92,3 +93,32 @@ def test_resolve_target_rejects_ambiguous_identities(tmp_path: Path) -> None:
         resolve_target(sandbox=tmp_path, user="alice", token="t")
     with pytest.raises(ConfigurationError, match="no running sandbox"):
         resolve_target(sandbox=tmp_path, user="alice")
+
+
+def test_every_http_session_shares_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a TLS context costs ~50 ms of CPU per client; sessions share one."""
+    from ols.tools import transports
+    from ols.tools.settings import ClusterSettings, McpServerSettings
+
+    contexts: list[object] = []
+
+    class Recorder(transports.httpx2.AsyncClient):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            contexts.append(kwargs.get("verify"))
+            raise RuntimeError("recorded")
+
+    monkeypatch.setattr(transports.httpx2, "AsyncClient", Recorder)
+    server = McpServerSettings.model_validate(
+        {"name": "k", "transport": "streamable_http", "url": "http://127.0.0.1:9/mcp",
+         "headers": {"Authorization": "kubernetes"}}
+    )  # fmt: skip
+
+    async def open_as(user: str) -> None:
+        async with transports.open_session(server, ClusterSettings(), UserToken(user)):
+            pass
+
+    for user in ("alice-token", "bob-token"):
+        with pytest.raises(RuntimeError, match="recorded"):
+            asyncio.run(open_as(user))
+    first, second = contexts
+    assert first is second is transports.tls_context()
