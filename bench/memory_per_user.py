@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import tool_version, write_results
+
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "results" / "memory_per_user.json"
 NAMESPACE = "team-a"
@@ -256,14 +258,6 @@ def run_one(mode: str, users: int, workdir: Path) -> dict[str, Any]:
     return summarise(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def tool_version(argv: list[str]) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"unknown ({exc})"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
-
-
 def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Memory per active user, {results['finished_at']}",
@@ -350,10 +344,7 @@ def main() -> int:
     table = markdown(results)
     print()
     print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(table)
-    print(f"results: {args.out} and {args.out.with_suffix('.md')}")
+    print(f"results: {args.out} and {write_results(args.out, results, table)}")
     return 1 if any(row["failed_calls"] for row in rows) else 0
 
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import write_results
+
 from ols.eval.runner import Evaluation, Result
 from ols.eval.scenarios import BUILTIN_SCENARIOS, load_scenarios
 from ols.eval.scoring import summarise
@@ -208,10 +210,7 @@ def main() -> int:
         "all_toolsets": everything,
         "variants": variants,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(data, indent=2) + "\n")
-    table = args.out.with_suffix(".md")
-    table.write_text(markdown(data))
+    table = write_results(args.out, data, markdown(data))
     print()
     print(table.read_text())
     print(f"results: {args.out} and {table}")

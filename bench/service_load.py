@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+from common import ols_source, percentile, write_results
 
-import ols
 from ols.eval.scripted_llm import RecordedRequest, ScriptedLLM, Step, reply, tool_calls
 from ols.eval.stack import Sandbox, start_sandbox
 
@@ -374,13 +374,6 @@ async def run_load(
     return done, time.perf_counter() - started
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return ordered[int(rank) - 1]
-
-
 async def measure_cell(
     service: ServiceProcess,
     llm: LlmProcess,
@@ -465,20 +458,6 @@ async def measure_cell(
 
 
 # ---- the run and its report -------------------------------------------------------------
-
-
-def tool_version(argv: list[str]) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"unknown ({exc})"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
-
-
-def ols_source() -> str:
-    where = Path(ols.__file__).resolve().parent
-    described = tool_version(["git", "-C", str(where), "describe", "--always", "--dirty"])
-    return f"{where} (git {described})"
 
 
 def load_average() -> str:
@@ -633,10 +612,7 @@ def main() -> int:
     table = markdown(results)
     print()
     print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(table)
-    print(f"results: {args.out} and {args.out.with_suffix('.md')}")
+    print(f"results: {args.out} and {write_results(args.out, results, table)}")
     return 1 if any(row["failed"] for row in results["cells"]) else 0
 
 

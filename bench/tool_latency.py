@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx2
+from common import ols_source, percentile, tool_version, write_results
 
-import ols
 from ols.auth.token import UserToken
 from ols.config import OlsConfig
 from ols.tools.kubeconfig import render_kubeconfig
@@ -719,12 +719,6 @@ class Record:
     unavailable: str | None = None
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(q / 100 * len(ordered)) - 1, 0)]
-
-
 async def measure(
     methods: list[Method], warmup: int, calls: int, audit: AuditTail, expected: list[str]
 ) -> list[Record]:
@@ -919,21 +913,6 @@ def markdown(results: dict[str, Any]) -> str:
             met = {True: "yes", False: "**no**", None: "not measured"}[check["met"]]
             lines.append(f"| {check['target']} | {_ratio(check['ratio'])} | {met} |")
     return "\n".join(lines) + "\n"
-
-
-def tool_version(argv: list[str]) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"unknown ({exc})"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
-
-
-def ols_source() -> str:
-    """Where the measured ols code came from: its path and, in a checkout, the commit."""
-    where = Path(ols.__file__).resolve().parent
-    described = tool_version(["git", "-C", str(where), "describe", "--always", "--dirty"])
-    return f"{where} (git {described})"
 
 
 def tool_config(transport: str, sandbox: Sandbox) -> OlsConfig:
@@ -1144,11 +1123,7 @@ def main() -> int:
             print(f"  target: {check['target']}: {_ratio(check['ratio'])} ({met})")
     print()
     print("Note: " + STDIO_NOTE)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    table = args.out.with_suffix(".md")
-    table.write_text(markdown(results))
-    print(f"\nresults: {args.out} and {table}")
+    print(f"\nresults: {args.out} and {write_results(args.out, results, markdown(results))}")
     failed = any(
         row["calls_failed"]
         for op in results["operations"].values()

@@ -171,6 +171,7 @@ def load_sentence_transformer(path: Path) -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
+        # optional, not a dependency of ols (nor installed for mypy): hence the ignore
         from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
     except ImportError as exc:
         raise ConfigurationError(
