@@ -85,6 +85,8 @@ def test_a_sentence_transformer_must_be_on_disk_and_installed(tmp_path: Path) ->
     with pytest.raises(ConfigurationError, match="not a directory"):
         load_sentence_transformer(tmp_path / "missing")
     try:
+        # only whether the optional package is installed (it is not a dependency, so
+        # mypy cannot find it and the name is unused)
         import sentence_transformers  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         with pytest.raises(ConfigurationError, match="sentence-transformers"):

@@ -93,6 +93,8 @@ def test_dense_reranking_without_the_package_fails_at_start(tmp_path: Path) -> N
     from ols.errors import ConfigurationError
 
     try:
+        # only whether the optional package is installed (it is not a dependency, so
+        # mypy cannot find it and the name is unused)
         import sentence_transformers  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         pass
