@@ -108,8 +108,8 @@ class ToolFilterSettings(BaseModel):
     always: tuple[str, ...] = CORE_READ_TOOLS
     """Offered whatever the question (those the catalogue has)."""
     keywords: dict[str, str] = Field(default_factory=dict)
-    """Extra ranking words by tool name, added to `TOOL_KEYWORDS` (a tool named here
-    replaces its default words)."""
+    """Ranking words by tool name, over `TOOL_KEYWORDS`: a tool named here is ranked with
+    these words instead of ols's ("" for none)."""
     write_words: tuple[str, ...] = WRITE_WORDS
     """Tools that are not read-only are ranked only when the conversation has one of
     these words (as written, not stemmed); empty: always ranked."""
@@ -139,19 +139,18 @@ class ToolFilter:
         ]
         eligible = [(n, s) for n, s in ranked if writes or catalogue[n].read_only or n in chosen]
         best = eligible[0][1] if eligible else 0.0
-        # read and write tools have their own quotas: a word like "run" in "the last run of
-        # the cronjob" may bring pods_run, but must not push out the tool that lists cronjobs
-        room = {True: settings.k, False: settings.k_write if self._write_words else 0}
-        if not self._write_words:
-            room = {True: settings.k, False: settings.k}  # one ranking: k of any kind
+        # Read-only tools and the others have their own quotas, so a word like "run" in "the
+        # last run of the cronjob" may bring pods_run but not push out the cronjob lister.
+        # Without write words there is one ranking: k tools of any kind.
+        room = {True: settings.k, False: settings.k_write}
         added = {True: 0, False: 0}
         for name, score in eligible:
-            kind = catalogue[name].read_only or not self._write_words
-            if name in chosen or added[kind] >= room[kind]:
+            read = catalogue[name].read_only or not self._write_words
+            if name in chosen or added[read] >= room[read]:
                 continue
             if score >= best * settings.min_score_ratio:
                 chosen.add(name)
-                added[kind] += 1
+                added[read] += 1
         return sorted(chosen)
 
     def wants_change(self, query: str) -> bool:
