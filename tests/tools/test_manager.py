@@ -361,3 +361,23 @@ def test_results_keep_structured_content(sandbox: SandboxHandle, transport: str)
     assert "name: web" in result.text
     assert result.structured_content is not None
     assert "web" in str(result.structured_content)
+
+
+def test_a_call_over_http_discovers_with_two_requests(sandbox: SandboxHandle) -> None:
+    """kubernetes-mcp-server builds a client per token-bearing HTTP request and runs
+    discovery again each time; with aggregated discovery that is /api and /apis, not one
+    request per group version."""
+    _call(sandbox, "streamable_http", "alice", "pods_list_in_namespace", {"namespace": "team-a"})
+    before = len(sandbox.audit())
+    result = _call(
+        sandbox, "streamable_http", "alice", "pods_list_in_namespace", {"namespace": "team-a"}
+    )
+    assert result.ok, result.text
+    requests = [(e["method"], e["path"]) for e in sandbox.audit()[before:] if e["user"] == "alice"]
+    discovery = [
+        path
+        for method, path in requests
+        if method == "GET" and "/namespaces/" not in path  # all but the list itself
+    ]
+    assert discovery == ["/api", "/apis"], requests
+    assert ("GET", "/api/v1/namespaces/team-a/pods") in requests
