@@ -32,6 +32,7 @@ from ols.agent.events import (
 )
 from ols.agent.gates import policy_gate
 from ols.agent.loop import Decision, ToolLoop, TurnState
+from ols.agent.tool_filter import ToolFilter
 from ols.api.metrics import Metrics
 from ols.api.models import (
     ApprovalDecisionRequest,
@@ -84,6 +85,7 @@ class Services:
     llm: LlmClient | None
     llm_problem: str | None
     retriever: Retriever | None = None  # None: no documentation index configured
+    tool_filter: ToolFilter | None = None  # shared by every turn (it caches its ranker)
 
     def loop(
         self,
@@ -128,6 +130,7 @@ class Services:
             on_result=audit,
             max_concurrent_tool_calls=self.config.safety.limits.max_concurrent_tool_calls,
             retriever=self.retriever,
+            tool_filter=self.tool_filter,
         )
 
     def llm_labels(self) -> tuple[str, str]:
@@ -194,6 +197,7 @@ def build_services(config: OlsConfig, *, service_token: UserToken | None = None)
         llm=llm,
         llm_problem=problem,
         retriever=retriever,
+        tool_filter=ToolFilter(config.agent.tool_filter),
     )
 
 
