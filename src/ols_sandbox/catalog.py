@@ -3,6 +3,12 @@
 One table (`RESOURCE_TYPES`) says which group/version/resource exist, their kind, scope,
 verbs and subresources. Discovery bodies are computed once per flavour because
 kubernetes-mcp-server repeats full discovery on every token-bearing tool call.
+
+Both discovery forms are served, as kube-apiserver does: the legacy documents (`/api`,
+`/api/v1`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>`) and aggregated discovery
+(`apidiscovery.k8s.io` v2 and v2beta1 `APIGroupDiscoveryList` at `/api` and `/apis`, GA
+since Kubernetes 1.30), which lets client-go learn every group and resource in two
+requests instead of one per group version.
 """
 
 from __future__ import annotations
@@ -239,6 +245,9 @@ class Catalog:
     _by_key: dict[tuple[str, str, str], ResourceType] = field(init=False)
     _by_kind: dict[tuple[str, str], ResourceType] = field(init=False)
     discovery: dict[str, dict[str, Any]] = field(init=False)
+    aggregated: dict[str, dict[str, Any]] = field(init=False)
+    """`/api` and `/apis` as aggregated discovery (`APIGroupDiscoveryList` items; the
+    apiVersion is set per request, v2 or v2beta1)."""
 
     def __post_init__(self) -> None:
         self.types = tuple(
@@ -249,6 +258,7 @@ class Catalog:
         self._by_key = {(t.group, t.version, t.resource): t for t in self.types}
         self._by_kind = {(t.api_version, t.kind): t for t in self.types}
         self.discovery = _build_discovery(self.types)
+        self.aggregated = _build_aggregated(self.types)
 
     def lookup(self, group: str, version: str, resource: str) -> ResourceType | None:
         return self._by_key.get((group, version, resource))
@@ -325,3 +335,70 @@ def _build_discovery(types: tuple[ResourceType, ...]) -> dict[str, dict[str, Any
             groups.append({k: v for k, v in group_doc.items() if k not in ("kind", "apiVersion")})
     docs["/apis"] = {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
     return docs
+
+
+def _response_kind(group: str, version: str, kind: str) -> dict[str, str]:
+    return {"group": group, "version": version, "kind": kind}
+
+
+def _aggregated_resource(t: ResourceType) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "resource": t.resource,
+        "responseKind": _response_kind(t.group, t.version, t.kind),
+        "scope": "Namespaced" if t.namespaced else "Cluster",
+        "singularResource": t.singular,
+        "verbs": list(t.verbs),
+    }
+    if t.short_names:
+        entry["shortNames"] = list(t.short_names)
+    if t.categories:
+        entry["categories"] = list(t.categories)
+    if t.subresources:
+        entry["subresources"] = [
+            {
+                "subresource": sub.name,
+                "responseKind": _response_kind(
+                    sub.group if sub.group is not None else t.group,
+                    sub.version if sub.version is not None else t.version,
+                    sub.kind or t.kind,
+                ),
+                "verbs": list(sub.verbs),
+            }
+            for sub in t.subresources
+        ]
+    return entry
+
+
+def _build_aggregated(types: tuple[ResourceType, ...]) -> dict[str, dict[str, Any]]:
+    """`/api` (the core group) and `/apis` (every other group) as aggregated discovery."""
+    by_group: dict[str, dict[str, list[ResourceType]]] = {}
+    for t in types:
+        by_group.setdefault(t.group, {}).setdefault(t.version, []).append(t)
+
+    def group_entry(group: str) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"creationTimestamp": None}
+        if group:
+            metadata["name"] = group
+        return {
+            "metadata": metadata,
+            "versions": [  # the preferred version first (each group has one here)
+                {
+                    "version": version,
+                    "resources": [_aggregated_resource(t) for t in members],
+                    "freshness": "Current",
+                }
+                for version, members in by_group[group].items()
+            ],
+        }
+
+    def document(groups: list[str]) -> dict[str, Any]:
+        return {
+            "kind": "APIGroupDiscoveryList",
+            "metadata": {},
+            "items": [group_entry(g) for g in groups],
+        }
+
+    return {
+        "/api": document([""]),
+        "/apis": document([g for g in by_group if g]),
+    }

@@ -46,6 +46,9 @@ VERSION = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
+AGGREGATED_DISCOVERY_GROUP = "apidiscovery.k8s.io"
+AGGREGATED_KIND = "APIGroupDiscoveryList"
+AGGREGATED_VERSIONS = ("v2", "v2beta1")
 _JSON_BODY_TYPES = ("application/json", "application/yaml", PROTOBUF_CONTENT_TYPE)
 
 
@@ -81,6 +84,26 @@ class AuditLog:
 
     def close(self) -> None:
         self._file.close()
+
+
+def aggregated_discovery_version(accept: str) -> str | None:
+    """The aggregated discovery version (v2, v2beta1) an Accept header asks for before any
+    plain JSON, or None for the legacy documents (kube-apiserver's negotiation: the first
+    media range it can serve wins; protobuf discovery is not served here)."""
+    for media_range in accept.split(","):
+        media_type, *raw_params = (part.strip() for part in media_range.split(";"))
+        media_type = media_type.lower()
+        params = {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in raw_params)}
+        if (
+            media_type == "application/json"
+            and params.get("g") == AGGREGATED_DISCOVERY_GROUP
+            and params.get("as") == AGGREGATED_KIND
+            and params.get("v") in AGGREGATED_VERSIONS
+        ):
+            return params["v"]
+        if media_type in ("application/json", "application/*", "*/*") and "as" not in params:
+            return None
+    return None
 
 
 def _json(body: Any, code: int = 200) -> Response:
@@ -122,6 +145,8 @@ class SandboxApi:
         self.identities = identities
         self.audit = audit
         self.resources = Resources(store, catalog)
+        # Discovery bodies by (path, aggregated version): the same bytes for every request.
+        self._discovery_bodies: dict[tuple[str, str | None], bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -218,10 +243,31 @@ class SandboxApi:
             return _json(VERSION)
         if path in ("/healthz", "/livez", "/readyz"):
             return Response("ok", media_type="text/plain")
-        doc = self.catalog.discovery.get(path)
-        if doc is None:
-            raise errors.path_not_found()
-        return _json(doc)
+        version = (
+            aggregated_discovery_version(request.headers.get("accept", ""))
+            if path in self.catalog.aggregated
+            else None
+        )
+        key = (path, version)
+        body = self._discovery_bodies.get(key)
+        if body is None:
+            if version is not None:
+                doc = {
+                    **self.catalog.aggregated[path],
+                    "apiVersion": f"{AGGREGATED_DISCOVERY_GROUP}/{version}",
+                }
+            elif path in self.catalog.discovery:
+                doc = self.catalog.discovery[path]
+            else:
+                raise errors.path_not_found()
+            body = json.dumps(doc, separators=(",", ":")).encode()
+            self._discovery_bodies[key] = body
+        media_type = (
+            "application/json"
+            if version is None
+            else f"application/json;g={AGGREGATED_DISCOVERY_GROUP};v={version};as={AGGREGATED_KIND}"
+        )
+        return Response(body, media_type=media_type)
 
     async def _stored(
         self,

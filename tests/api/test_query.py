@@ -247,7 +247,8 @@ def test_probes_metrics_and_openapi(service: ServiceHandle, scripted_llm: Script
         assert client.get("/liveness").json() == {"alive": True}
         paths = client.get("/openapi.json").json()["paths"]
     assert 'ols_tool_calls_total{outcome="success",tool="pods_list_in_namespace"}' in metrics
-    assert "ols_rest_api_calls_total" in metrics
+    assert 'ols_rest_api_calls_total{path="/v1/query",status_code="200"}' in metrics
+    assert 'ols_response_duration_seconds_count{path="/v1/query"}' in metrics
     assert "ols_llm_token_sent_total" in metrics
     assert service.sandbox.token("bob") not in metrics
     assert {"/v1/query", "/v1/streaming_query", "/v1/conversations", "/v1/feedback"} <= set(paths)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ols.agent import tool_filter
 from tests.api.conftest import ServiceHandle, llm_settings, start_service, stop_service
 from tests.conftest import SandboxHandle
 from tests.support.scripted_llm import ScriptedLLM, reply, tool_calls
@@ -80,3 +81,29 @@ def test_with_filtering_off_every_tool_is_offered(
         response = alice.post("/v1/query", json={"query": "Which OpenShift projects can I see?"})
     assert response.status_code == 200, response.text
     assert len(scripted_llm.requests[0].tool_names) == 19
+
+
+def test_the_tool_ranker_is_built_once_for_every_turn(
+    service: ServiceHandle, scripted_llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Building the BM25 index of the catalogue was most of a tool-less turn's own CPU
+    # when every turn built its own; the service now shares one filter.
+    scripted_llm.script(reply("Yes."), reply("Yes."), reply("Yes."))
+    built: list[int] = []
+
+    class CountingRanker(tool_filter.Bm25Ranker):
+        def __init__(self, texts: list[str]) -> None:
+            built.append(len(texts))
+            super().__init__(texts)
+
+    with service.client("alice") as alice:
+        first = alice.post("/v1/query", json={"query": "Are my pods healthy?"})
+        monkeypatch.setattr(tool_filter, "Bm25Ranker", CountingRanker)
+        later = [
+            alice.post("/v1/query", json={"query": question})
+            for question in ("Which OpenShift projects can I see?", "Scale web to 2")
+        ]
+    assert [r.status_code for r in (first, *later)] == [200, 200, 200]
+    assert built == []
+    offered = [set(r.tool_names) for r in scripted_llm.requests]
+    assert "projects_list" in offered[1] and "resources_scale" in offered[2]

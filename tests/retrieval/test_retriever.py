@@ -64,6 +64,22 @@ def test_passages_are_redacted(runbooks: DocsIndex) -> None:
     assert context.passages and all("a" not in p.text for p in context.passages)
 
 
+def test_each_passage_is_redacted_once_whatever_the_questions(runbooks: DocsIndex) -> None:
+    redacted: list[str] = []
+
+    def redact(text: str) -> str:
+        redacted.append(text)
+        return text.replace("a", "@")
+
+    retriever = Retriever(runbooks, RetrievalSettings(), redact=redact)
+    first = retriever.retrieve("pod pending insufficient memory")
+    again = retriever.retrieve("pod pending insufficient memory")
+    other = retriever.retrieve("the worker was killed with exit code 137, out of memory")
+    assert first == again and first.passages
+    assert all("a" not in p.text for p in [*again.passages, *other.passages])
+    assert len(redacted) == len(set(redacted))
+
+
 def test_no_index_configured_means_no_retriever() -> None:
     assert load_retriever(RetrievalSettings()) is None
 

@@ -1030,3 +1030,41 @@ def test_every_rule_hint_is_in_every_text_its_pattern_matches(
         assert any(hint in match.group(0).lower() for hint in hints), (match.group(0), hints)
 
     check()
+
+
+_HINT_ALPHABET = st.sampled_from(
+    # ASCII letters of the hint words, and characters whose case folding differs in re
+    # and in str.lower() (dotted/dotless i, long s, Kelvin sign)
+    [*"aAbBeEgGhHkKpPsStTxXyYoOiIlL_~:/-", "\u0130", "\u0131", "\u017f", "\u212a", " "]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(_HINT_ALPHABET, max_size=12),
+            st.sampled_from(redaction._ANY_HINT_WORDS).map(
+                lambda w: "".join(c.upper() if i % 2 else c for i, c in enumerate(w))
+            ),
+        ),
+        max_size=6,
+    ).map("".join)
+)
+def test_the_quick_hint_check_agrees_with_the_hint_pattern(text: str) -> None:
+    """Redaction is skipped when no hint is found: the `in` check on ASCII text must find
+    a hint wherever the case-insensitive pattern does (and nowhere else)."""
+    assert redaction._has_any_hint(text) == (redaction._ANY_HINT.search(text) is not None)
+
+
+def test_the_quick_hint_check_covers_every_word_of_the_pattern() -> None:
+    for word in redaction._ANY_HINT_WORDS:
+        assert redaction._ANY_HINT.fullmatch(word), word
+        assert redaction._has_any_hint(f"xx {word.upper()} xx")
+    for alternative in redaction._ANY_HINT.pattern.removeprefix("(?i)").split("|"):
+        expanded = (
+            [alternative.replace("[pousr]", c) for c in "pousr"]
+            if "[pousr]" in alternative
+            else [alternative]
+        )
+        assert set(expanded) <= set(redaction._ANY_HINT_WORDS), alternative

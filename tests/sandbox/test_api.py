@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -496,3 +497,73 @@ def test_deeply_nested_bodies_are_400(
         assert client.get("/healthz").text == "ok"
     assert response.status_code == 400
     assert "nested too deeply" in str(_status(response)["message"])
+
+
+AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+# What kubectl 1.32 and kubernetes-mcp-server (client-go) send for /api and /apis.
+CLIENT_GO_DISCOVERY = f"{AGGREGATED_V2},{AGGREGATED_V2BETA1},application/json"
+
+
+@pytest.mark.parametrize(
+    ("accept", "version"),
+    [
+        (CLIENT_GO_DISCOVERY, "v2"),
+        (AGGREGATED_V2BETA1 + ",application/json", "v2beta1"),
+        (
+            "application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;"
+            "as=APIGroupDiscoveryList," + AGGREGATED_V2,
+            "v2",
+        ),
+        ("application/json", None),
+        ("application/json, */*", None),
+        ("application/json;g=apidiscovery.k8s.io;v=v9;as=APIGroupDiscoveryList", None),
+        ("", None),
+    ],
+)
+def test_discovery_is_aggregated_when_asked_first(
+    sandbox: SandboxHandle, accept: str, version: str | None
+) -> None:
+    with sandbox.client("bob") as client:
+        core = client.get("/api", headers={"Accept": accept})
+        groups = client.get("/apis", headers={"Accept": accept})
+    assert core.status_code == groups.status_code == 200
+    if version is None:
+        assert core.headers["content-type"] == "application/json"
+        assert core.json()["kind"] == "APIVersions"
+        assert groups.json()["kind"] == "APIGroupList"
+        return
+    for response in (core, groups):
+        assert response.headers["content-type"] == (
+            f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+        )
+        assert response.json()["apiVersion"] == f"apidiscovery.k8s.io/{version}"
+        assert response.json()["kind"] == "APIGroupDiscoveryList"
+    (core_group,) = core.json()["items"]
+    pods = next(r for r in core_group["versions"][0]["resources"] if r["resource"] == "pods")
+    assert pods["scope"] == "Namespaced"
+    assert "log" in {s["subresource"] for s in pods["subresources"]}
+    names = {g["metadata"]["name"] for g in groups.json()["items"]}
+    assert {"apps", "batch", "metrics.k8s.io", "project.openshift.io"} <= names
+
+
+def test_discovery_needs_a_token_in_either_form(sandbox: SandboxHandle) -> None:
+    with sandbox.client() as client:
+        response = client.get("/apis", headers={"Accept": CLIENT_GO_DISCOVERY})
+    assert response.status_code == 401
+
+
+def test_kubectl_discovers_in_two_requests(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    before = len(sandbox.audit())
+    done = sandbox.kubectl(
+        "alice", "get", "deployments", "-n", "team-a", "--cache-dir", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "web" in done.stdout
+    paths = [e["path"] for e in sandbox.audit()[before:] if e["user"] == "alice"]
+    # /version is kubectl's own check of the server; discovery itself is two documents
+    assert [p for p in paths if p != "/version"] == [
+        "/api",
+        "/apis",
+        "/apis/apps/v1/namespaces/team-a/deployments",
+    ]

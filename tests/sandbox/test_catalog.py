@@ -51,3 +51,80 @@ def test_lookup_by_path_and_by_kind() -> None:
     assert catalog.lookup("apps", "v1", "widgets") is None
     scale = deployments.subresource("scale")
     assert scale is not None and scale.group == "autoscaling"
+
+
+def _legacy_view(catalog: Catalog) -> set[tuple[str, str, str, bool, str, tuple[str, ...]]]:
+    """(groupVersion, name, kind, namespaced, group/version override, verbs) of every legacy
+    resource entry, subresources included."""
+    rows = set()
+    for doc in catalog.discovery.values():
+        if doc.get("kind") != "APIResourceList":
+            continue
+        gv = doc["groupVersion"]
+        for r in doc["resources"]:
+            override = f"{r['group']}/{r['version']}" if "group" in r else ""
+            rows.add((gv, r["name"], r["kind"], r["namespaced"], override, tuple(r["verbs"])))
+    return rows
+
+
+def _aggregated_view(catalog: Catalog) -> set[tuple[str, str, str, bool, str, tuple[str, ...]]]:
+    rows = set()
+    for doc in catalog.aggregated.values():
+        for group in doc["items"]:
+            name = group["metadata"].get("name", "")
+            for version in group["versions"]:
+                gv = f"{name}/{version['version']}" if name else version["version"]
+                for r in version["resources"]:
+                    namespaced = r["scope"] == "Namespaced"
+                    assert r["responseKind"]["group"] == name
+                    rows.add(
+                        (
+                            gv,
+                            r["resource"],
+                            r["responseKind"]["kind"],
+                            namespaced,
+                            "",
+                            tuple(r["verbs"]),
+                        )
+                    )
+                    for sub in r.get("subresources", []):
+                        kind = sub["responseKind"]
+                        own = f"{kind['group']}/{kind['version']}"
+                        rows.add(
+                            (
+                                gv,
+                                f"{r['resource']}/{sub['subresource']}",
+                                kind["kind"],
+                                namespaced,
+                                "" if own in (gv, f"/{gv}") else own,
+                                tuple(sub["verbs"]),
+                            )
+                        )
+    return rows
+
+
+def test_aggregated_discovery_describes_exactly_the_legacy_resources() -> None:
+    for flavour in ("kubernetes", "openshift"):
+        catalog = Catalog(flavour)
+        assert _aggregated_view(catalog) == _legacy_view(catalog)
+        core = catalog.aggregated["/api"]["items"]
+        assert [g["metadata"].get("name", "") for g in core] == [""]
+        groups = [g["metadata"]["name"] for g in catalog.aggregated["/apis"]["items"]]
+        assert "" not in groups
+        assert set(groups) == {g["name"] for g in catalog.discovery["/apis"]["groups"]}
+
+
+def test_aggregated_discovery_keeps_scale_kind_and_short_names() -> None:
+    apps = next(
+        g
+        for g in Catalog("kubernetes").aggregated["/apis"]["items"]
+        if g["metadata"]["name"] == "apps"
+    )
+    deployments = next(
+        r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments"
+    )
+    assert deployments["singularResource"] == "deployment"
+    assert deployments["shortNames"] == ["deploy"]
+    assert deployments["categories"] == ["all"]
+    scale = next(s for s in deployments["subresources"] if s["subresource"] == "scale")
+    assert scale["responseKind"] == {"group": "autoscaling", "version": "v1", "kind": "Scale"}

@@ -74,6 +74,10 @@ def test_conversations_belong_to_their_user(database_url: str) -> None:
             assert not await store.delete("bob", first)
             assert await store.set_topic("alice", first, "the why")
             assert (await store.list("alice"))[1].topic_summary == "the why"
+            await store.append_turn("alice", first, StoredTurn("more?", "yes"), create=False)
+            listed = await store.list("alice")
+            assert [c.conversation_id for c in listed] == [first, other]  # its turn is newest
+            assert listed[0].message_count == 6
             await store.add_feedback("alice", first, "why?", "because", 1, "good")
             assert await store.delete("alice", first)
             assert not await store.exists("alice", first)

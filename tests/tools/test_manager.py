@@ -10,6 +10,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx2
+import pytest
+
+from ols.tools import transports
 from ols.tools.manager import ToolManager
 from ols.tools.results import ToolResult
 from tests.conftest import SandboxHandle
@@ -145,6 +149,37 @@ def test_bad_arguments_never_reach_the_server(sandbox: SandboxHandle, transport:
     assert unknown.error == "unknown_tool"
     assert "pods_list_in_namespace" in unknown.text
     assert [e for e in sandbox.audit()[before:] if e.get("resource") == "pods"] == []
+
+
+def test_an_http_session_carries_its_calls_on_one_connection(
+    sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kubernetes-mcp-server answers each POST with an event stream, which the SDK closed
+    # before its end: every call then opened a new connection (over https, a handshake).
+    connections: list[object] = []  # kept, so that no id is reused
+    read_to_end = transports._read_event_streams_to_end
+
+    async def recording(response: httpx2.Response) -> None:
+        if response.request.method == "POST":
+            connections.append(response.extensions["network_stream"])
+        await read_to_end(response)
+
+    monkeypatch.setattr(transports, "_read_event_streams_to_end", recording)
+
+    async def main() -> list[ToolResult]:
+        async with ToolManager(tool_config(sandbox, "streamable_http")) as manager:
+            alice = token(sandbox, "alice")
+            return [
+                await manager.call_tool(alice, "pods_list_in_namespace", {"namespace": "team-a"})
+                for _ in range(10)
+            ]
+
+    results = asyncio.run(main())
+    assert all(r.ok for r in results)
+    assert len(connections) >= 12  # initialize, the listing, ten calls
+    # One connection at best; a call sent while the previous one's stream is still being
+    # read to its end (in the SDK's task, after the caller has its result) takes another.
+    assert len({id(c) for c in connections}) <= 4
 
 
 def test_large_results_are_cut_at_a_line_with_the_original_size(
@@ -361,3 +396,23 @@ def test_results_keep_structured_content(sandbox: SandboxHandle, transport: str)
     assert "name: web" in result.text
     assert result.structured_content is not None
     assert "web" in str(result.structured_content)
+
+
+def test_a_call_over_http_discovers_with_two_requests(sandbox: SandboxHandle) -> None:
+    """kubernetes-mcp-server builds a client per token-bearing HTTP request and runs
+    discovery again each time; with aggregated discovery that is /api and /apis, not one
+    request per group version."""
+    _call(sandbox, "streamable_http", "alice", "pods_list_in_namespace", {"namespace": "team-a"})
+    before = len(sandbox.audit())
+    result = _call(
+        sandbox, "streamable_http", "alice", "pods_list_in_namespace", {"namespace": "team-a"}
+    )
+    assert result.ok, result.text
+    requests = [(e["method"], e["path"]) for e in sandbox.audit()[before:] if e["user"] == "alice"]
+    discovery = [
+        path
+        for method, path in requests
+        if method == "GET" and "/namespaces/" not in path  # all but the list itself
+    ]
+    assert discovery == ["/api", "/apis"], requests
+    assert ("GET", "/api/v1/namespaces/team-a/pods") in requests

@@ -177,6 +177,7 @@ class ToolLoop:
         on_result: ResultObserver | None = None,
         max_concurrent_tool_calls: int = 8,
         retriever: Retriever | None = None,
+        tool_filter: ToolFilter | None = None,
     ) -> None:
         self.llm = llm
         self.tools = tools
@@ -186,7 +187,9 @@ class ToolLoop:
         self._on_result = on_result
         self._concurrency = max_concurrent_tool_calls
         self._retriever = retriever
-        self._filter = ToolFilter(settings.tool_filter)
+        # Pass one filter to every turn's loop: it ranks with an index of the catalogue it
+        # builds once per listing, and building it is most of a tool-less turn's own work.
+        self._filter = tool_filter or ToolFilter(settings.tool_filter)
 
     async def _observed(self, call: ToolCallRecord, result: ToolResultRecord) -> ToolResultEvent:
         if self._on_result is not None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,9 @@ from ols.agent.events import (
 )
 from ols.agent.gates import policy_gate
 from ols.agent.loop import Decision, ToolLoop, TurnState
+from ols.agent.tool_filter import ToolFilter
 from ols.api.metrics import Metrics
+from ols.api.middleware import BodySizeLimit, RequestMetrics
 from ols.api.models import (
     ApprovalDecisionRequest,
     ConversationUpdateRequest,
@@ -84,6 +85,7 @@ class Services:
     llm: LlmClient | None
     llm_problem: str | None
     retriever: Retriever | None = None  # None: no documentation index configured
+    tool_filter: ToolFilter | None = None  # shared by every turn (it caches its ranker)
 
     def loop(
         self,
@@ -128,6 +130,7 @@ class Services:
             on_result=audit,
             max_concurrent_tool_calls=self.config.safety.limits.max_concurrent_tool_calls,
             retriever=self.retriever,
+            tool_filter=self.tool_filter,
         )
 
     def llm_labels(self) -> tuple[str, str]:
@@ -194,6 +197,7 @@ def build_services(config: OlsConfig, *, service_token: UserToken | None = None)
         llm=llm,
         llm_problem=problem,
         retriever=retriever,
+        tool_filter=ToolFilter(config.agent.tool_filter),
     )
 
 
@@ -255,30 +259,14 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
     )
     app.state.services = services
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        limit = config.safety.limits.max_request_bytes
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return JSONResponse(
-                {"detail": _detail("Request too large", f"the body may be at most {limit} bytes")},
-                413,
-            )
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def count_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.monotonic()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        services.metrics.rest_calls.labels(path, str(response.status_code)).inc()
-        services.metrics.response_duration.labels(path).observe(time.monotonic() - started)
-        return response
+    limit = config.safety.limits.max_request_bytes
+    app.add_middleware(
+        BodySizeLimit,
+        limit=limit,
+        detail=_detail("Request too large", f"the body may be at most {limit} bytes"),
+    )
+    # Added last, so outermost: a 413 is counted too.
+    app.add_middleware(RequestMetrics, metrics=services.metrics)
 
     async def history_of(
         user: AuthenticatedUser, conversation_id: str | None
@@ -299,13 +287,15 @@ def create_app(config: OlsConfig, *, service_token: UserToken | None = None) -> 
         _rate_limit(services, user)
         history = await history_of(user, body.conversation_id)
         redactor = services.tools.redactor
+        query = redactor.text(body.query).text
         turn = _Turn(
             body.conversation_id or services.store.new_id(),
             body.conversation_id is None,
-            redactor.text(body.query).text,
+            query,
         )
         loop = services.loop(user, turn.conversation_id)
-        question = redactor.text(body.full_query()).text
+        # Without attachments the full question is the query, already redacted.
+        question = redactor.text(body.full_query()).text if body.attachments else query
         return turn, loop.run(user.token, question, history)
 
     @app.post("/v1/query", response_model=LLMResponse)

@@ -60,6 +60,10 @@ class Retriever:
         self.index = index
         self.settings = settings
         self._redact = redact
+        # Each passage redacted and its text's tokens counted once, not for every question
+        # it is found for: the index and the redaction do not change while the service runs.
+        # At most one entry per passage of the index.
+        self._prepared: dict[Passage, tuple[Passage, int]] = {}
 
     def retrieve(
         self,
@@ -85,15 +89,26 @@ class Retriever:
         for passage, score in hits:
             if len(chosen) == self.settings.top_k or score < floor:
                 break
-            if self._redact is not None:
-                passage = replace(passage, text=self._redact(passage.text))
+            passage, text_tokens = self._prepare(passage)
             cost = count_tokens(f"[{len(chosen) + 1}] {passage.title}\n{passage.doc_url}\n")
-            cost += count_tokens(passage.text)
+            cost += text_tokens
             if used + cost > budget:
                 continue  # a shorter passage further down may still fit
             chosen.append(passage)
             used += cost
         return RetrievedContext(chosen)
+
+    def _prepare(self, passage: Passage) -> tuple[Passage, int]:
+        """The passage as the model may see it (redacted) and its text's tokens."""
+        prepared = self._prepared.get(passage)
+        if prepared is None:
+            if self._redact is not None:
+                redacted = replace(passage, text=self._redact(passage.text))
+            else:
+                redacted = passage
+            prepared = (redacted, count_tokens(redacted.text))
+            self._prepared[passage] = prepared
+        return prepared
 
 
 def load_retriever(

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ols.storage.database import Database, as_utc, utc_now
@@ -80,23 +80,43 @@ class ConversationStore:
         id); without, the user's existing one (ConversationNotFound otherwise)."""
 
         def work(session: Session) -> str:
+            # Statements rather than ORM objects: the unit of work's flush (dependency sort,
+            # orphan checks) cost more than the rows, and a follow-up no longer loads every
+            # earlier turn to count them.
             now = utc_now()
             if create:
-                row = ConversationRow(
-                    id=conversation_id or self.new_id(),
-                    user_id=user_id,
-                    topic_summary=turn.query[:80],
-                    created_at=now,
-                    last_message_at=now,
+                row_id = conversation_id or self.new_id()
+                session.execute(
+                    insert(ConversationRow).values(
+                        id=row_id,
+                        user_id=user_id,
+                        topic_summary=turn.query[:80],
+                        created_at=now,
+                        last_message_at=now,
+                    )
                 )
-                session.add(row)
+                position = 0
             else:
                 if conversation_id is None:
                     raise ConversationNotFound("")
-                row = self._owned(session, user_id, conversation_id, lock=True)
-            row.turns.append(
-                TurnRow(
-                    position=len(row.turns),
+                row_id = self._owned(session, user_id, conversation_id, lock=True).id
+                position = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(TurnRow)
+                        .where(TurnRow.conversation_id == row_id)
+                    )
+                    or 0
+                )
+                session.execute(
+                    update(ConversationRow)
+                    .where(ConversationRow.id == row_id)
+                    .values(last_message_at=now)
+                )
+            session.execute(
+                insert(TurnRow).values(
+                    conversation_id=row_id,
+                    position=position,
                     query=turn.query,
                     response=turn.response,
                     tool_calls=turn.tool_calls,
@@ -104,8 +124,7 @@ class ConversationStore:
                     created_at=now,
                 )
             )
-            row.last_message_at = now
-            return row.id
+            return row_id
 
         return await self._run(work)
 

@@ -75,7 +75,10 @@ class Database:
         pool: dict[str, Any] = (
             {"pool_size": 1, "max_overflow": 0} if sqlite and not in_memory else {}
         )
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True, **pool)
+        # A ping before every transaction finds a PostgreSQL connection the server dropped;
+        # SQLite's one connection is a file handle that cannot go stale, so it skips the
+        # ping (a round trip to aiosqlite's thread per transaction).
+        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=not sqlite, **pool)
         if sqlite:
 
             @event.listens_for(self.engine.sync_engine, "connect")

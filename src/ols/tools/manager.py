@@ -174,6 +174,9 @@ class ToolManager:
         """The tools of every configured server, listed with the user's token."""
         if token is None:
             raise NoUserToken(NO_CREDENTIALS_MESSAGE)
+        fresh = self._fresh_listings()
+        if fresh is not None:  # every call but the first after expiry: no tasks, no locks
+            return self._merged_catalogue(fresh)
         listings: list[tuple[str, list[ToolSpec]]] = []
         problems: list[ServerProblem] = []
         results = await asyncio.gather(
@@ -188,6 +191,21 @@ class ToolManager:
                 listings.append((name, result))
         if problems:
             return Catalogue(merge_servers(listings), problems)
+        return self._merged_catalogue(listings)
+
+    def _fresh_listings(self) -> list[tuple[str, list[ToolSpec]]] | None:
+        """Every server's cached listing, or None when one is missing or expired."""
+        ttl = self.config.tools.catalogue_ttl_seconds
+        now = time.monotonic()
+        listings = []
+        for name in self.servers:
+            cached = self._listings.get(name)
+            if cached is None or now - cached.fetched_at >= ttl:
+                return None
+            listings.append((name, cached.specs))
+        return listings
+
+    def _merged_catalogue(self, listings: list[tuple[str, list[ToolSpec]]]) -> Catalogue:
         # The listings are the cached lists until they expire: merge them once, not per call.
         key = tuple((name, id(specs)) for name, specs in listings)
         if self._merged is None or self._merged[0] != key:

@@ -12,7 +12,9 @@ whatever the transport, carrying the user's token the only way that server can r
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import datetime
 import functools
 import os
 import shutil
@@ -45,6 +47,8 @@ from ols.tools.settings import (
 
 # Variables a stdio server must not inherit: each would give it an identity of its own.
 _IDENTITY_VARIABLES = ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
+# How long a POST's event stream may take to end after the SDK closed it (normally at once).
+_DRAIN_SECONDS = 2.0
 
 
 @functools.cache
@@ -53,6 +57,53 @@ def tls_context() -> ssl.SSLContext:
     one per client costs ~50 ms of CPU and ~0.75 MiB per session. It holds no credential
     (the user's token travels in a header), so sharing it shares nothing of a user's."""
     return httpx2.create_ssl_context()
+
+
+class _ReadToEndOnClose(httpx2.AsyncByteStream):
+    """A response body that, closed before its end, reads the rest first (for at most
+    `_DRAIN_SECONDS`), so that its connection goes back to the pool."""
+
+    def __init__(self, stream: httpx2.AsyncByteStream) -> None:
+        self._stream = stream
+        self._chunks: AsyncIterator[bytes] | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._chunks is None:
+            self._chunks = aiter(self._stream)
+        async for chunk in self._chunks:
+            yield chunk
+
+    @property
+    def elapsed(self) -> datetime.timedelta | None:  # what httpx2's Response.elapsed reads
+        return getattr(self._stream, "elapsed", None)
+
+    async def aclose(self) -> None:
+        try:
+            if self._chunks is None:
+                self._chunks = aiter(self._stream)
+            async with asyncio.timeout(_DRAIN_SECONDS):
+                async for _ in self._chunks:
+                    pass
+        except (TimeoutError, httpx2.HTTPError):
+            pass  # a server that keeps sending or stalls only costs the connection
+        finally:
+            await self._stream.aclose()
+
+
+async def _read_event_streams_to_end(response: httpx2.Response) -> None:
+    """The SDK closes a POST's event stream as soon as it holds the JSON-RPC response,
+    before the server's end of the stream, and a response closed before its end closes its
+    connection: every tool call opened a new connection (over https, a TLS handshake each).
+    Reading to the end lets one keep-alive connection carry the session's calls. The SDK
+    delivers the response before it closes the stream, so the caller does not wait. Not the
+    session's long-lived GET stream, which never ends."""
+    content_type = response.headers.get("content-type", "")
+    if (
+        response.request.method == "POST"
+        and content_type.startswith("text/event-stream")
+        and isinstance(response.stream, httpx2.AsyncByteStream)
+    ):
+        response.stream = _ReadToEndOnClose(response.stream)
 
 
 @dataclass
@@ -153,7 +204,12 @@ async def open_session(
                 )
             else:
                 http = await stack.enter_async_context(
-                    httpx2.AsyncClient(headers=headers, timeout=timeout, verify=tls_context())
+                    httpx2.AsyncClient(
+                        headers=headers,
+                        timeout=timeout,
+                        verify=tls_context(),
+                        event_hooks={"response": [_read_event_streams_to_end]},
+                    )
                 )
                 transport = streamable_http_client(server.url, http_client=http)
         client = Client(
