@@ -181,6 +181,21 @@ def _target(
         raise typer.Exit(2) from exc
 
 
+def _catalogue(target: Any) -> Any:
+    """The target user's tool catalogue; an error exits 1."""
+    from ols.tools.manager import ToolManager
+
+    async def run() -> Any:
+        async with ToolManager(target.config) as manager:
+            return await manager.catalogue(target.token)
+
+    try:
+        return asyncio.run(run())
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @tools_app.command("list")
 def tools_list(
     config: ConfigOption = None,
@@ -194,19 +209,9 @@ def tools_list(
     from rich.table import Table
 
     from ols.approvals.policy import verdict
-    from ols.tools.manager import ToolManager
 
     target = _target(config, sandbox, user, kubeconfig, token)
-
-    async def run() -> Any:
-        async with ToolManager(target.config) as manager:
-            return await manager.catalogue(target.token)
-
-    try:
-        catalogue = asyncio.run(run())
-    except OlsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    catalogue = _catalogue(target)
     table = Table("tool", "server", "RO", "D", "I", "OW", "approval", box=None)
     table.columns[0].no_wrap = True
 
@@ -257,7 +262,6 @@ def tools_filter_eval(
         evaluate_tool_filter,
         load_tool_questions,
     )
-    from ols.tools.manager import ToolManager
 
     target = _target(config, sandbox, user, kubeconfig, token)
     try:
@@ -266,15 +270,7 @@ def tools_filter_eval(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
-    async def run() -> Any:
-        async with ToolManager(target.config) as manager:
-            return await manager.catalogue(target.token)
-
-    try:
-        catalogue = asyncio.run(run())
-    except OlsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    catalogue = _catalogue(target)
     if not catalogue.tools:
         typer.echo("error: the catalogue is empty: no tools to filter", err=True)
         raise typer.Exit(1)

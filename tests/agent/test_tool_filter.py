@@ -92,6 +92,13 @@ def test_camel_case_identifiers_do_not_match_their_parts() -> None:
     assert offered("why does the api pod crash?") == sorted(CORE_READ_TOOLS)
 
 
+def test_object_names_in_a_question_do_not_rank_tools_by_their_parts() -> None:
+    # "top-projects-log" is a namespace: its parts are the words of three tool texts
+    chosen = offered("list the daemonsets in top-projects-log", k=1)
+    assert "resources_list" in chosen
+    assert not {"projects_list", "nodes_top", "nodes_log"} & set(chosen)
+
+
 def test_kinds_find_the_generic_resource_tools() -> None:
     for question in ("list the cronjobs", "which persistent volume claims are bound?"):
         assert "resources_list" in offered(question), question

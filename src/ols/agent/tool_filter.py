@@ -89,6 +89,10 @@ _TOKENIZER = Tokenizer(_TOOL_STOPWORDS, split_camel_case=False)
 # kinds, and that must not bury them under short texts that match a word in passing.
 LENGTH_WEIGHT = 0.3
 _LETTERS = re.compile(r"[a-z]+")
+# Names in a question (kube-system, web-7f8d9c6b45-r8zlt, shop.example.com, busybox:1.36,
+# nicolaka/netshoot) say which object, not which tool: their parts would match tool texts
+# in passing ("kube-system" is "kube" and "system", both in nodes_log's description).
+_NAMES = re.compile(r"[A-Za-z0-9]+(?:[-./:][A-Za-z0-9]+)+")
 
 
 class ToolFilterSettings(BaseModel):
@@ -132,7 +136,7 @@ class ToolFilter:
         if not settings.enabled or len(catalogue) <= len(always) + settings.k + settings.k_write:
             return None
         chosen = set(always)
-        query = "\n".join(q for q in queries if q)
+        query = _NAMES.sub(" ", "\n".join(q for q in queries if q))
         writes = not self._write_words or self.wants_change(query)
         ranked = [
             (self._names[i], s) for i, s in self._ranked(catalogue).rank(query, len(catalogue))

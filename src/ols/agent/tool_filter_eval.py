@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ols.agent.loop import openai_tools
 from ols.agent.tool_filter import ToolFilter
 from ols.errors import ConfigurationError
 from ols.tools.catalogue import ToolSpec
@@ -57,18 +58,7 @@ def schema_tokens(specs: Sequence[ToolSpec]) -> int:
     a token of their JSON, the estimate bench/prompt_footprint.py uses)."""
     if not specs:
         return 0
-    schemas = [
-        {
-            "type": "function",
-            "function": {
-                "name": s.name,
-                "description": s.description,
-                "parameters": dict(s.input_schema),
-            },
-        }
-        for s in specs
-    ]
-    return (len(json.dumps(schemas, ensure_ascii=False)) + 3) // 4
+    return (len(json.dumps(openai_tools(specs), ensure_ascii=False)) + 3) // 4
 
 
 @dataclass
