@@ -181,6 +181,21 @@ def _target(
         raise typer.Exit(2) from exc
 
 
+def _catalogue(target: Any) -> Any:
+    """The target user's tool catalogue; an error exits 1."""
+    from ols.tools.manager import ToolManager
+
+    async def run() -> Any:
+        async with ToolManager(target.config) as manager:
+            return await manager.catalogue(target.token)
+
+    try:
+        return asyncio.run(run())
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @tools_app.command("list")
 def tools_list(
     config: ConfigOption = None,
@@ -194,19 +209,9 @@ def tools_list(
     from rich.table import Table
 
     from ols.approvals.policy import verdict
-    from ols.tools.manager import ToolManager
 
     target = _target(config, sandbox, user, kubeconfig, token)
-
-    async def run() -> Any:
-        async with ToolManager(target.config) as manager:
-            return await manager.catalogue(target.token)
-
-    try:
-        catalogue = asyncio.run(run())
-    except OlsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    catalogue = _catalogue(target)
     table = Table("tool", "server", "RO", "D", "I", "OW", "approval", box=None)
     table.columns[0].no_wrap = True
 
@@ -232,6 +237,65 @@ def tools_list(
     for problem in catalogue.problems:
         typer.echo(f"warning: {problem.server}: {problem.message}", err=True)
     if catalogue.problems and not catalogue.tools:
+        raise typer.Exit(1)
+
+
+@tools_app.command("filter-eval")
+def tools_filter_eval(
+    config: ConfigOption = None,
+    sandbox: SandboxOption = None,
+    user: UserOption = None,
+    kubeconfig: KubeconfigOption = None,
+    token: TokenOption = None,
+    questions: Annotated[
+        Path | None,
+        typer.Option(help="Labelled tool questions YAML (default: the built-in set)."),
+    ] = None,
+    output: Annotated[OutputChoice, typer.Option(help="text or json.")] = OutputChoice.text,
+) -> None:
+    """Tool filtering on labelled questions: recall (every needed tool offered) and the mean
+    estimated tokens of the offered schemas, against the user's catalogue and the
+    configuration's agent.tool_filter (exit 1 when recall is below 1)."""
+    from ols.agent.tool_filter import ToolFilter
+    from ols.agent.tool_filter_eval import (
+        DEFAULT_QUESTIONS,
+        evaluate_tool_filter,
+        load_tool_questions,
+    )
+
+    target = _target(config, sandbox, user, kubeconfig, token)
+    try:
+        labelled = load_tool_questions(questions or DEFAULT_QUESTIONS)
+    except OlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    catalogue = _catalogue(target)
+    if not catalogue.tools:
+        typer.echo("error: the catalogue is empty: no tools to filter", err=True)
+        raise typer.Exit(1)
+    report = evaluate_tool_filter(
+        ToolFilter(target.config.agent.tool_filter), catalogue.tools, labelled
+    )
+    if output is OutputChoice.json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for question, missed, offered in report.misses:
+            typer.echo(f"miss: {question.question!r}: needs {missed}, offered {offered}")
+        typer.echo(
+            f"{len(catalogue.tools)} tools, {report.catalogue_tokens} estimated tokens of "
+            "schemas unfiltered"
+        )
+        for label, score in (
+            ("all", report.all),
+            ("tuned", report.tuned),
+            ("held out", report.held_out),
+        ):
+            typer.echo(
+                f"{label:9} {score.questions:3} questions  recall {score.recall:.3f}  "
+                f"mean offered {score.mean_tokens:.0f} tokens"
+            )
+    if report.all.recall < 1.0:
         raise typer.Exit(1)
 
 

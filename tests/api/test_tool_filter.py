@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -92,9 +93,9 @@ def test_the_tool_ranker_is_built_once_for_every_turn(
     built: list[int] = []
 
     class CountingRanker(tool_filter.Bm25Ranker):
-        def __init__(self, texts: list[str]) -> None:
+        def __init__(self, texts: list[str], *args: Any, **kwargs: Any) -> None:
             built.append(len(texts))
-            super().__init__(texts)
+            super().__init__(texts, *args, **kwargs)
 
     with service.client("alice") as alice:
         first = alice.post("/v1/query", json={"query": "Are my pods healthy?"})

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from ols.errors import ConfigurationError
-from ols.retrieval.ranking import Bm25Ranker, DenseReranker, load_sentence_transformer, tokenize
+from ols.retrieval.ranking import (
+    Bm25Ranker,
+    DenseReranker,
+    Tokenizer,
+    load_sentence_transformer,
+    tokenize,
+)
 
 TOOLS = [
     "pods_list_in_namespace List all the Kubernetes pods in the specified namespace",
@@ -28,6 +34,14 @@ def test_tokenize_splits_identifiers_stems_and_drops_stopwords() -> None:
     assert tokenize("crashes") == tokenize("crashing") == tokenize("crash")
     assert tokenize("images") == tokenize("image")
     assert tokenize("scheduled") == tokenize("schedule")
+
+
+def test_a_tokenizer_can_keep_camel_case_whole_and_choose_its_stopwords() -> None:
+    words = Tokenizer(frozenset({"show"}), split_camel_case=False)
+    assert words("show apiVersion pods_log") == ["apiversion", "pods_log", "pod", "log"]
+    ranker = Bm25Ranker(["by apiVersion and kind", "the api server's log"], tokenizer=words)
+    assert [i for i, _ in ranker.rank("the api pod", 2)] == [1]
+    assert [i for i, _ in Bm25Ranker(["by apiVersion and kind"]).rank("api", 1)] == [0]
 
 
 def test_bm25_ranks_tool_descriptions_for_a_question(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import SandboxHandle
 
@@ -27,6 +28,27 @@ def test_tools_list_shows_annotations_and_approval(sandbox: SandboxHandle) -> No
     assert rows["pods_list"][1:] == ["kubernetes", "y", "n", "n", "y", "-"]
     assert rows["resources_delete"][-1] == "needed"
     assert "configuration_view" not in rows
+
+
+def test_tools_filter_eval_reports_recall_and_tokens(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    target = ["--sandbox", str(sandbox.state_dir), "--user", "alice"]
+    result = _ols("tools", "filter-eval", *target, "--output", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["all"]["recall"] == report["held_out"]["recall"] == 1.0
+    assert report["all"]["mean_tokens"] < 0.4 * report["catalogue_tokens"]
+    text = _ols("tools", "filter-eval", *target)
+    assert "held out" in text.stdout and "recall 1.000" in text.stdout
+    hard = tmp_path / "hard.yaml"
+    hard.write_text('questions: [{question: "which namespaces exist?", tools: [pods_exec]}]\n')
+    missed = _ols("tools", "filter-eval", *target, "--questions", str(hard))
+    assert missed.returncode == 1
+    assert "miss: 'which namespaces exist?': needs ['pods_exec']" in missed.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questions: [{question: 1}]\n")
+    assert _ols("tools", "filter-eval", *target, "--questions", str(bad)).returncode == 2
 
 
 def test_tools_call_prints_the_result_as_the_user(sandbox: SandboxHandle) -> None:

@@ -131,7 +131,8 @@ class Decision:
     reason: str = ""
 
 
-def _openai_tools(specs: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+def openai_tools(specs: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    """The tools as the model is sent them (OpenAI function definitions)."""
     return [
         {
             "type": "function",
@@ -269,7 +270,7 @@ class ToolLoop:
         self, token: UserToken | None, state: TurnState, catalogue: dict[str, ToolSpec]
     ) -> AsyncIterator[AgentEvent]:
         names = sorted(catalogue) if state.offered is None else state.offered
-        tool_defs = _openai_tools([catalogue[name] for name in names if name in catalogue])
+        tool_defs = openai_tools([catalogue[name] for name in names if name in catalogue])
         answer = ""
         while state.round < self.settings.max_rounds:
             state.round += 1

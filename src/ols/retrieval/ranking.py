@@ -6,7 +6,8 @@ documentation here, and MCP tools (name + description) per question for tool fil
     ranker = Bm25Ranker([f"{t.name} {t.description}" for t in tools])
     best = [tools[i] for i, _ in ranker.rank(question, k=10)]
 
-- `Bm25Ranker`: lexical BM25 (bm25s) over `tokenize`d texts; can be saved and loaded.
+- `Bm25Ranker`: lexical BM25 (bm25s) over texts split by a `Tokenizer` (`tokenize`, the
+  documentation one, by default); can be saved and loaded.
 - `DenseReranker`: re-orders another ranker's candidates by cosine similarity of embeddings
   from an `Encoder` (a sentence-transformers model on disk, `load_sentence_transformer`,
   or anything with the same `encode`). Nothing is ever downloaded.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,28 +54,42 @@ def _stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed words without stopwords. Identifiers also give their parts:
-    `CrashLoopBackOff` adds crash, loop, back, off; `pods_list_in_namespace` adds list,
-    namespace; `OOMKilled` adds oom, kill."""
-    tokens: list[str] = []
-    for match in _WORD.finditer(text):
-        tokens.extend(_word_tokens(match.group()))
-    return tokens
+class Tokenizer:
+    """Lower-cased, stemmed words without `stopwords`. Identifiers also give their parts:
+    `pods_list_in_namespace` adds list, namespace; with `split_camel_case` (the default)
+    `CrashLoopBackOff` also adds crash, loop, back, off and `OOMKilled` oom, kill."""
+
+    def __init__(
+        self, stopwords: frozenset[str] = _STOPWORDS, *, split_camel_case: bool = True
+    ) -> None:
+        self.stopwords = stopwords
+        self.split_camel_case = split_camel_case
+        # Words repeat a lot across a corpus; caching makes tokenizing about ten times faster.
+        self._word_tokens = functools.lru_cache(maxsize=65_536)(self._split)
+
+    def __call__(self, text: str) -> list[str]:
+        tokens: list[str] = []
+        for match in _WORD.finditer(text):
+            tokens.extend(self._word_tokens(match.group()))
+        return tokens
+
+    def _split(self, word: str) -> tuple[str, ...]:
+        whole = word.lower()
+        pieces = _SEPARATORS.split(word)
+        if self.split_camel_case:
+            pieces = [piece for part in pieces for piece in _CAMEL.findall(part)]
+        parts = [piece.lower() for piece in pieces]
+        tokens: list[str] = []
+        if whole not in self.stopwords:
+            # identifiers with separators (tool names, labels) are kept whole, unstemmed
+            tokens.append(whole if _SEPARATORS.search(whole) else _stem(whole))
+        if len(parts) > 1:
+            tokens.extend(_stem(p) for p in parts if len(p) > 1 and p not in self.stopwords)
+        return tuple(tokens)
 
 
-@functools.lru_cache(maxsize=65_536)
-def _word_tokens(word: str) -> tuple[str, ...]:
-    # Words repeat a lot across a corpus; caching makes tokenizing about ten times faster.
-    whole = word.lower()
-    parts = [piece.lower() for part in _SEPARATORS.split(word) for piece in _CAMEL.findall(part)]
-    tokens: list[str] = []
-    if whole not in _STOPWORDS:
-        # identifiers with separators (tool names, labels) are kept whole, unstemmed
-        tokens.append(whole if _SEPARATORS.search(whole) else _stem(whole))
-    if len(parts) > 1:
-        tokens.extend(_stem(p) for p in parts if len(p) > 1 and p not in _STOPWORDS)
-    return tuple(tokens)
+tokenize = Tokenizer()
+"""The tokenizer of documentation retrieval (and the default of `Bm25Ranker`)."""
 
 
 class Ranker(Protocol):
@@ -87,12 +102,20 @@ class Ranker(Protocol):
 class Bm25Ranker:
     """BM25 over texts fixed at construction (or loaded from `save`)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._model = bm25s.BM25()
+    def __init__(
+        self,
+        texts: Sequence[str],
+        tokenizer: Callable[[str], list[str]] = tokenize,
+        *,
+        length_weight: float = 0.75,
+    ) -> None:
+        """`length_weight` is BM25's b: how much a long text's matches are discounted."""
+        self._model = bm25s.BM25(b=length_weight)
         self._size = len(texts)
+        self._tokenize = tokenizer
         if texts:
             # An empty text would make bm25s drop the document; a placeholder keeps positions.
-            corpus = [tokenize(t) or [""] for t in texts]
+            corpus = [tokenizer(t) or [""] for t in texts]
             self._model.index(corpus, show_progress=False)
 
     def __len__(self) -> int:
@@ -105,7 +128,7 @@ class Bm25Ranker:
 
     @classmethod
     def load(cls, directory: Path, size: int) -> Bm25Ranker:
-        """A ranker saved with `save` over `size` texts."""
+        """A ranker saved with `save` over `size` texts (made with the default tokenizer)."""
         ranker = cls([])
         ranker._size = size
         if size:
@@ -113,7 +136,7 @@ class Bm25Ranker:
         return ranker
 
     def rank(self, query: str, k: int) -> list[tuple[int, float]]:
-        tokens = tokenize(query)
+        tokens = self._tokenize(query)
         if not self._size or not tokens or k <= 0:
             return []
         ids = self._model.get_tokens_ids(tokens)
