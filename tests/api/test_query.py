@@ -132,7 +132,7 @@ def test_unknown_tools_and_bad_arguments_go_back_to_the_model(
     unknown, invalid, unparsable = body["tool_results"]
     assert unknown["status"] == "error" and "no tool named 'pods_dance'" in unknown["content"]
     assert (
-        invalid["status"] == "error" and "'namespace' is a required property" in invalid["content"]
+        invalid["status"] == "error" and '"namespace" is a required property' in invalid["content"]
     )
     assert unparsable["status"] == "error" and "not a JSON object" in unparsable["content"]
     assert "no tool named 'pods_dance'" in scripted_llm.requests[1].text()

@@ -143,7 +143,7 @@ def test_bad_arguments_never_reach_the_server(sandbox: SandboxHandle, transport:
     )
     unknown = _call(sandbox, transport, "alice", "pods_dance", {})
     assert missing.error == "invalid_arguments"
-    assert "'namespace' is a required property" in missing.text
+    assert '"namespace" is a required property' in missing.text
     assert wrong_type.error == "invalid_arguments"
     assert "tail" in wrong_type.text
     assert unknown.error == "unknown_tool"

@@ -81,7 +81,7 @@ def test_sse_arguments_are_checked_against_the_schema(sse_url: str) -> None:
 
     result = asyncio.run(main())
     assert result.error == "invalid_arguments"
-    assert "is not of type 'string'" in result.text
+    assert '5 is not of type "string"' in result.text
 
 
 def test_list_changed_refreshes_the_catalogue_before_it_expires(sse_url: str) -> None:

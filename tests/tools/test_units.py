@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
+import json
 import logging
 import pickle
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
@@ -13,6 +17,7 @@ from pydantic import ValidationError
 from ols.auth.token import UserToken
 from ols.config import OlsConfig, load_config
 from ols.errors import ConfigurationError
+from ols.tools.catalogue import ToolSpec, tool_spec
 from ols.tools.kubeconfig import render_kubeconfig
 from ols.tools.results import truncate_text
 from ols.tools.targets import read_kubeconfig, resolve_target
@@ -122,3 +127,72 @@ def test_every_http_session_shares_one_tls_context(monkeypatch: pytest.MonkeyPat
             asyncio.run(open_as(user))
     first, second = contexts
     assert first is second is transports.tls_context()
+
+
+def _spec(schema: dict[str, object]) -> ToolSpec:
+    tool = SimpleNamespace(
+        name="t", description="", input_schema=schema, annotations=None, title=None
+    )
+    return tool_spec("s", tool)
+
+
+def test_arguments_are_checked_against_the_input_schema() -> None:
+    spec = _spec(
+        {
+            "type": "object",
+            "properties": {
+                "namespace": {"type": "string"},
+                "selector": {"type": "object", "properties": {"app": {"type": "string"}}},
+            },
+            "required": ["namespace"],
+        }
+    )
+    assert spec.argument_problems({"namespace": "team-a", "selector": {"app": "web"}}) == []
+    assert spec.argument_problems({"selector": {"app": 3}}) == [
+        '"namespace" is a required property',
+        'selector/app: 3 is not of type "string"',
+    ]
+
+
+def test_a_schema_names_its_own_draft() -> None:
+    # Draft 7 reads a list-valued `items` as a tuple; draft 2020-12 (the default) rejects it.
+    tuple_items = {"type": "array", "items": [{"type": "string"}]}
+    draft7 = _spec(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": {"args": tuple_items},
+        }
+    )
+    assert draft7.argument_problems({"args": [3]}) == ['args/0: 3 is not of type "string"']
+    assert _spec({"type": "object", "properties": {"args": tuple_items}})._validator is None
+
+
+def test_a_broken_or_remote_schema_leaves_the_check_to_the_server() -> None:
+    fetched: list[str] = []
+
+    class SchemaServer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetched.append(self.path)
+            body = json.dumps({"type": "object", "required": ["a"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), SchemaServer) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            broken = _spec({"type": "object", "properties": {"a": {"type": "nope"}}})
+            # A remote $ref would be a download at run time: it is never fetched.
+            remote = _spec({"$ref": f"http://127.0.0.1:{server.server_port}/schema.json"})
+        finally:
+            server.shutdown()
+    assert fetched == []
+    for spec in (broken, remote):
+        assert spec._validator is None
+        assert spec.argument_problems({"b": 1}) == []
