@@ -1,10 +1,12 @@
 """The service's own cost per question under load, with an LLM and tools that cost nothing.
 
-    .venv/bin/python bench/service_load.py [--requests N] [--warmup W] [--out PATH]
+    .venv/bin/python bench/service_load.py [--requests N] [--warmup W] [--llm-ms MS]
+                                           [--out PATH]
 
 Starts its own sandbox (`ols sandbox up`, with kubernetes-mcp-server over streamable HTTP),
-a scripted LLM that answers at once (in a process of its own), and `ols serve` (another
-process), then, for every cell of
+a scripted LLM that answers at once (in a process of its own; `--llm-ms MS` makes it wait
+MS before every answer, as a real model's think time), and `ols serve` (another process),
+then, for every cell of
 
   endpoint      /v1/query, /v1/streaming_query (application/json events)
   tool calls    0, 1, 3 per question (one per round: the model asks for a tool call while it
@@ -45,7 +47,14 @@ from typing import Any
 import httpx2
 from common import ols_source, percentile, write_results
 
-from ols.eval.scripted_llm import RecordedRequest, ScriptedLLM, Step, reply, tool_calls
+from ols.eval.scripted_llm import (
+    RecordedRequest,
+    ScriptedLLM,
+    Step,
+    delay,
+    reply,
+    tool_calls,
+)
 from ols.eval.stack import Sandbox, start_sandbox
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -93,11 +102,17 @@ def _answer_from_marker(request: RecordedRequest) -> Step:
     return reply(ANSWER)
 
 
-def serve_llm() -> int:
+def serve_llm(think_seconds: float) -> int:
     """Run the scripted LLM until stdin closes. Prints its URL; on each `take` line on stdin,
     prints one JSON line {question id: [seconds answering each model request]} for the
-    requests since the last `take`, and forgets them."""
-    llm = ScriptedLLM(responder=_answer_from_marker)
+    requests since the last `take`, and forgets them. Every answer waits `think_seconds`
+    first (counted in the seconds answering it)."""
+
+    def answer(request: RecordedRequest) -> Step:
+        step = _answer_from_marker(request)
+        return delay(think_seconds, step) if think_seconds > 0 else step
+
+    llm = ScriptedLLM(responder=answer)
     llm.start()
     print(json.dumps({"url": llm.url}), flush=True)
     try:
@@ -121,10 +136,10 @@ def serve_llm() -> int:
 
 
 class LlmProcess:
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, think_ms: float) -> None:
         with log.open("w") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, __file__, "--serve-llm"],
+                [sys.executable, __file__, "--serve-llm", str(think_ms / 1000)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
@@ -497,7 +512,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     service: ServiceProcess | None = None
     try:
         args.token = sandbox.token(USER)
-        llm = LlmProcess(workdir / "llm.log")
+        llm = LlmProcess(workdir / "llm.log", args.llm_ms)
         service = ServiceProcess(sandbox, llm.url, workdir)
         rss_start = service.status("VmRSS")
         rows = asyncio.run(measure_all(service, llm, args))
@@ -512,6 +527,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "benchmark": "service_load",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "questions_per_cell": args.requests,
+        "llm_ms_per_answer": args.llm_ms,
         "warmup_per_cell": f"max({args.warmup}, concurrency), untimed",
         "user": USER,
         "tool": TOOL,
@@ -542,11 +558,17 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    think = results.get("llm_ms_per_answer", 0)
+    llm = (
+        f"a scripted LLM that waits {think:g} ms per answer"
+        if think
+        else "zero-latency scripted LLM"
+    )
     lines = [
         f"# Service load, {results['finished_at']}",
         "",
-        f"{results['questions_per_cell']} questions per cell after a warm-up; zero-latency "
-        f"scripted LLM; each tool call is {results['tool']} as {results['user']}; ms; "
+        f"{results['questions_per_cell']} questions per cell after a warm-up; {llm}; "
+        f"each tool call is {results['tool']} as {results['user']}; ms; "
         f"load average at the end {results['environment']['load_average_at_end']}.",
         "",
         "| endpoint | tools | conc. | req/s | p50 | p99 | TTFT p50 | tool ms/q | "
@@ -586,13 +608,19 @@ def _ints(text: str) -> list[int]:
 
 
 def main() -> int:
-    if "--serve-llm" in sys.argv[1:]:
-        return serve_llm()
+    if sys.argv[1:2] == ["--serve-llm"]:
+        return serve_llm(float(sys.argv[2]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="timed questions per cell")
     parser.add_argument("--warmup", type=int, default=30, help="untimed questions per cell")
     parser.add_argument("--concurrency", type=_ints, default=[1, 16, 64])
     parser.add_argument("--tools", type=_ints, default=[0, 1, 3])
+    parser.add_argument(
+        "--llm-ms",
+        type=float,
+        default=0.0,
+        help="the scripted LLM waits this long before every answer (default 0: at once)",
+    )
     parser.add_argument(
         "--endpoint",
         action="append",
@@ -604,6 +632,8 @@ def main() -> int:
     args.endpoint = args.endpoint or list(ENDPOINTS)
     if args.requests < 1 or any(c < 1 for c in args.concurrency):
         parser.error("--requests and every concurrency must be at least 1")
+    if not 0 <= args.llm_ms <= 60_000:
+        parser.error("--llm-ms: 0 to 60000")
     if any(not 0 <= k <= len(ROUND_ARGUMENTS) for k in args.tools):
         parser.error(f"tool calls per question: 0 to {len(ROUND_ARGUMENTS)}")
 
