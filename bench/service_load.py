@@ -558,7 +558,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    think = results.get("llm_ms_per_answer", 0)
+    think = results["llm_ms_per_answer"]
     llm = (
         f"a scripted LLM that waits {think:g} ms per answer"
         if think

@@ -67,9 +67,10 @@ class ToolSpec:
 def _validator_for(schema: Mapping[str, Any]) -> Any:
     # jsonschema-rs rather than jsonschema: the check runs before every tool call, and the
     # compiled Rust validator takes well under a microsecond where jsonschema took 8 µs warm
-    # and ~90 µs on a cold cache between calls (bench/tool_latency.py). Draft 2020-12 unless
-    # the schema names its own `$schema`; the schema itself is checked when compiled, and a
-    # remote `$ref` is never fetched (offline: nothing downloads at run time).
+    # and ~90 µs on a cold cache between calls (bench/README.md, the stdio call profile).
+    # Draft 2020-12 unless the schema names its own `$schema`; the schema itself is checked
+    # when compiled, and a remote `$ref` is never fetched (offline: nothing downloads at
+    # run time).
     try:
         return jsonschema_rs.validator_for(dict(schema), offline=True)
     except ValueError:  # jsonschema_rs.ValidationError is one
