@@ -142,6 +142,12 @@ def test_bad_arguments_never_reach_the_server(sandbox: SandboxHandle, transport:
         {"name": "x", "namespace": "team-a", "tail": "many"},
     )
     unknown = _call(sandbox, transport, "alice", "pods_dance", {})
+    # json.loads turns a model's "\ud800" escape into a string no JSON encoder takes.
+    surrogate = _call(
+        sandbox, transport, "alice", "pods_list_in_namespace", {"namespace": "\ud800"}
+    )
+    assert surrogate.error == "invalid_arguments"
+    assert "not valid JSON data" in surrogate.text
     assert missing.error == "invalid_arguments"
     assert '"namespace" is a required property' in missing.text
     assert wrong_type.error == "invalid_arguments"

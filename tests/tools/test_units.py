@@ -152,6 +152,10 @@ def test_arguments_are_checked_against_the_input_schema() -> None:
         '"namespace" is a required property',
         'selector/app: 3 is not of type "string"',
     ]
+    # What JSON cannot carry is a clear problem too, not a failure inside ols.
+    for bad in ({"namespace": "\ud800"}, {"namespace": "a", 1: 2}, {"namespace": float("nan")}):
+        (problem,) = spec.argument_problems(bad)
+        assert problem.startswith("the arguments are not valid JSON data")
 
 
 def test_a_schema_names_its_own_draft() -> None:
@@ -196,3 +200,5 @@ def test_a_broken_or_remote_schema_leaves_the_check_to_the_server() -> None:
     for spec in (broken, remote):
         assert spec._validator is None
         assert spec.argument_problems({"b": 1}) == []
+        (problem,) = spec.argument_problems({"b": "\ud800"})  # the wire check still holds
+        assert problem.startswith("the arguments are not valid JSON data")

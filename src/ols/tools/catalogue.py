@@ -7,6 +7,7 @@ read-only, and everything else needs the user's approval before it runs.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -54,13 +55,20 @@ class ToolSpec:
         return not self.read_only
 
     def argument_problems(self, arguments: Mapping[str, Any]) -> list[str]:
-        """Why `arguments` do not fit the input schema (empty when they do)."""
-        if self._validator is None:
-            return []
-        problems = []
-        for error in self._validator.iter_errors(dict(arguments)):
-            where = "/".join(str(p) for p in error.instance_path)
-            problems.append(f"{where}: {error.message}" if where else error.message)
+        """Why `arguments` cannot be sent as JSON or do not fit the input schema (empty when
+        neither)."""
+        data = dict(arguments)
+        try:
+            # What cannot go over the wire: a lone surrogate (json.loads makes one of a
+            # model's "\ud800" escape), NaN or infinity. Sent, it would break the session.
+            json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
+            errors = [] if self._validator is None else self._validator.iter_errors(data)
+            problems = []
+            for error in errors:  # the validator raises ValueError on a non-string key
+                where = "/".join(str(p) for p in error.instance_path)
+                problems.append(f"{where}: {error.message}" if where else error.message)
+        except (TypeError, ValueError) as exc:
+            return [f"the arguments are not valid JSON data ({exc})"]
         return sorted(problems)
 
 
